@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { benchmarkOutputs } from '../src/action/benchmark.js';
+import { scopeOf } from '../src/bench/history.js';
 import type { TrackRun } from '../src/bench/track.js';
 import { runAction } from './support/action-runner.js';
 import { ArtifactService } from './support/artifact-service.js';
 import { HUMANEVAL_PLUS } from './support/bench-fixture.js';
 import { startScriptedServer, type ScriptedServer } from './support/openai-server.js';
 import { testPython } from './support/python.js';
+import { swebenchScript, syntheticWorld, type SyntheticWorld } from './support/swebench-fixture.js';
 
 /**
  * The action's benchmark mode, run the way the runner runs the action (INPUT_* variables, the
@@ -61,22 +63,27 @@ describe('action: benchmark mode on a schedule', () => {
       })),
     });
     await artifacts.start();
-    // A previous run at 75%: this one's 50% is a drop of 25 points.
+    // A previous run over the same four tasks at 75%: this one's 50% is a drop of 25 points.
+    // The later run at 10% covered other tasks: the gate does not compare with it.
+    const run = (runId: string, date: string, rate: number, ids: string[]) => ({
+      runId,
+      date,
+      model: 'semcoder/semcoder_s_1030',
+      suite: 'humanevalplus',
+      datasetMd5: 'fe585eb4df8c88d844eeb463ea4d0302',
+      passAt1: { base: rate, plus: rate },
+      samples: ids.length,
+      tasks: ids.length,
+      scope: scopeOf(ids),
+    });
+    const ids = tasks.map((task) => task.task_id);
     writeFileSync(
       history,
       JSON.stringify({
         version: 1,
         runs: [
-          {
-            runId: 'gh-1',
-            date: '2025-01-01T00:00:00.000Z',
-            model: 'semcoder/semcoder_s_1030',
-            suite: 'humanevalplus',
-            datasetMd5: 'fe585eb4df8c88d844eeb463ea4d0302',
-            passAt1: { base: 0.75, plus: 0.75 },
-            samples: 4,
-            tasks: 4,
-          },
+          run('gh-1', '2025-01-01T00:00:00.000Z', 0.75, ids),
+          run('gh-2', '2025-01-08T00:00:00.000Z', 0.1, ids.slice(0, 2)),
         ],
       }),
     );
@@ -129,13 +136,16 @@ describe('action: benchmark mode on a schedule', () => {
     );
     assert.match(result.summary, /## HumanEval\+ benchmark/);
     assert.match(result.summary, /\| plus \| 50\.0% \|/);
-    assert.match(result.summary, /```mermaid[\s\S]*line \[75, 50\][\s\S]*line \[79\.3, 79\.3\]/);
+    assert.match(
+      result.summary,
+      /```mermaid[\s\S]*line \[75, 10, 50\][\s\S]*line \[79\.3, 79\.3, 79\.3\]/,
+    );
     assert.match(result.summary, /### Regression gate: failed/);
 
     const runs = (JSON.parse(readFileSync(history, 'utf8')) as { runs: { runId: string }[] }).runs;
     assert.deepEqual(
       runs.map((r) => r.runId),
-      ['gh-1', 'gh-77'],
+      ['gh-1', 'gh-2', 'gh-77'],
     );
     const [artifact] = artifacts.artifacts;
     assert.equal(artifact?.name, 'benchmark-results');
@@ -168,6 +178,72 @@ describe('action: benchmark mode on a schedule', () => {
   });
 });
 
+describe('action: benchmark mode, suite swebench', () => {
+  let world: SyntheticWorld;
+  let server: ScriptedServer;
+  before(async () => {
+    world = syntheticWorld();
+    server = await startScriptedServer({ apiKey: KEY, rules: swebenchScript() });
+  });
+  after(async () => {
+    await server.stop();
+    world.remove();
+  });
+
+  it('runs a synthetic SWE-bench instance through the common track and sets success-rate', async () => {
+    const dir = path.join(tmp, 'swebench');
+    const cache = path.join(dir, 'cache');
+    const dataset = path.join(dir, 'one-instance.jsonl');
+    const out = path.join(dir, 'results');
+    const instance = world.instances.find((i) => i.instance_id === 'synthetic__calc-1')!;
+    mkdirSync(path.join(cache, 'swebench', 'clones'), { recursive: true });
+    writeFileSync(dataset, `${JSON.stringify(instance)}\n`);
+    // The action clones from github.com into the cache; a clone already there is used (as a
+    // cache restored by actions/cache would be), so nothing leaves the machine.
+    execFileSync('git', [
+      'clone',
+      '--quiet',
+      '--bare',
+      world.calc.dir,
+      path.join(cache, 'swebench', 'clones', 'synthetic__calc.git'),
+    ]);
+    const result = await runAction({
+      event: 'workflow_dispatch',
+      payload: {},
+      inputs: {
+        endpoint: server.url,
+        'api-key': KEY,
+        mode: 'benchmark',
+        python: testPython(),
+        suite: 'swebench',
+        dataset,
+        'fail-below': '50',
+        'report-dir': out,
+      },
+      // pip must not reach an index: the synthetic project installs offline.
+      env: { SEMCODER_CACHE: cache, GITHUB_RUN_ID: '78', PIP_NO_INDEX: '1' },
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(result.outputs['success-rate'], '1');
+    assert.equal(result.outputs['pass-at-1'], undefined);
+    assert.match(result.stdout, /\[1\/1\] synthetic__calc-1 success/);
+    assert.match(result.summary, /## SWE-bench fail-to-pass benchmark/);
+    assert.match(
+      result.summary,
+      /\| success rate \(fail-to-pass\) \| 100\.0% \(1\/1 evaluated\) \|/,
+    );
+    assert.match(result.summary, /### Regression gate: passed/);
+    const results = JSON.parse(
+      readFileSync(path.join(out, 'swebench', 'results.json'), 'utf8'),
+    ) as {
+      suite: string;
+      results: Record<string, { status: string }>;
+    };
+    assert.equal(results.suite, 'swebench');
+    assert.equal(results.results['synthetic__calc-1']?.status, 'success');
+  });
+});
+
 describe('benchmarkOutputs', () => {
   const run = (
     suite: TrackRun['suite'],
@@ -175,14 +251,19 @@ describe('benchmarkOutputs', () => {
     metrics?: Record<string, number | null>,
   ) => ({ suite, figures: { suite, passAt1, metrics } }) as unknown as TrackRun;
 
-  it('takes pass@1 from the first code-generation suite and the kill rate from testgen', () => {
+  it('takes pass@1 from the first code-generation suite, the kill rate, the success rate', () => {
     assert.deepEqual(
       benchmarkOutputs([
         run('humaneval', { base: 0.8, plus: null }),
         run('humanevalplus', { base: 0.8, plus: 0.7 }),
         run('testgen', { base: null, plus: null }, { killRate: 0.4 }),
+        run('swebench', { base: null, plus: null }, { successRate: 0.25, patchCoverage: 0.9 }),
       ]),
-      { 'pass-at-1': 0.8, 'kill-rate': 0.4 },
+      { 'pass-at-1': 0.8, 'kill-rate': 0.4, 'success-rate': 0.25 },
+    );
+    assert.deepEqual(
+      benchmarkOutputs([run('swebench', { base: null, plus: null }, { successRate: null })]),
+      {},
     );
     assert.deepEqual(benchmarkOutputs([run('humanevalplus', { base: 0.8, plus: 0.7 })]), {
       'pass-at-1': 0.7,

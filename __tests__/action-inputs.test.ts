@@ -58,6 +58,7 @@ describe('inputs: action.yml and the parser agree', () => {
       'comment-url',
       'pass-at-1',
       'kill-rate',
+      'success-rate',
       'results-dir',
     ]);
     assert.deepEqual(actionYml.runs, { using: 'node24', main: 'dist/index.js' });

@@ -11,6 +11,7 @@ import {
   historyEntry,
   previousRun,
   readHistory,
+  scopeOf,
   writeHistory,
   type HistoryEntry,
 } from '../src/bench/history.js';
@@ -53,7 +54,16 @@ describe('history', () => {
       passAt1: { base: 1, plus: 0.5 },
       samples: 2,
       tasks: 2,
+      scope: scopeOf(['HumanEval/0', 'HumanEval/1']),
     });
+  });
+
+  it('names the scope by the task ids, whatever their order', () => {
+    assert.equal(
+      scopeOf(['HumanEval/10', 'HumanEval/2']),
+      scopeOf(['HumanEval/2', 'HumanEval/10']),
+    );
+    assert.notEqual(scopeOf(['HumanEval/2']), scopeOf(['HumanEval/2', 'HumanEval/10']));
   });
 
   it('appends once per run id', () => {
@@ -77,6 +87,28 @@ describe('history', () => {
     assert.equal(previousRun(history, entry('5', 0, 0))?.runId, '4');
     assert.equal(previousRun(history, entry('4', 0, 0))?.runId, '1');
     assert.equal(previousRun(history, entry('6', 0, null, { suite: 'humaneval' }))?.runId, '2');
+  });
+
+  it('compares only runs over the same tasks (a --limit run is not judged against a whole one)', () => {
+    const all = scopeOf(['HumanEval/0', 'HumanEval/1', 'HumanEval/2']);
+    const first = scopeOf(['HumanEval/0']);
+    const history = {
+      version: 1 as const,
+      runs: [
+        entry('1', 0.8, 0.7),
+        entry('2', 0.9, 0.8, { scope: all }),
+        entry('3', 0.2, 0.1, { scope: first }),
+        entry('4', 0.5, 0.5),
+      ],
+    };
+    assert.equal(previousRun(history, entry('5', 0, 0, { scope: all }))?.runId, '2');
+    assert.equal(previousRun(history, entry('5', 0, 0, { scope: first }))?.runId, '3');
+    assert.equal(
+      previousRun(history, entry('5', 0, 0, { scope: scopeOf(['HumanEval/9']) })),
+      undefined,
+    );
+    // Entries from before scopes were recorded: their tasks are unknown, so only each other.
+    assert.equal(previousRun(history, entry('5', 0, 0))?.runId, '4');
   });
 
   it('uses the Actions run id, else the time', () => {

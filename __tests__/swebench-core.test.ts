@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,24 +7,28 @@ import { after, describe, it } from 'node:test';
 import { Command } from 'commander';
 import type { SweBenchRecord } from '../src/bench/datasets.js';
 import { loadDataset } from '../src/bench/datasets.js';
-import { addSwebenchOptions } from '../src/bench/swebench/command.js';
+import {
+  appendRun,
+  checkGate,
+  previousRun,
+  readHistory,
+  writeHistory,
+  type HistoryEntry,
+} from '../src/bench/history.js';
+import { benchRunSettingsSchema } from '../src/bench/run-settings.js';
 import {
   defaultSetupCommand,
   environmentKey,
   setupEnv,
 } from '../src/bench/swebench/environment.js';
 import { cloneName } from '../src/bench/swebench/git.js';
-import {
-  appendSwebenchRun,
-  checkSwebenchGate,
-  previousEntry,
-  readSwebenchHistory,
-  swebenchEntry,
-} from '../src/bench/swebench/history.js';
 import { lastLines, runStep } from '../src/bench/swebench/process.js';
-import { buildSwebenchResults, mergeSwebenchResults } from '../src/bench/swebench/results.js';
+import {
+  buildSwebenchResults,
+  mergeSwebenchResults,
+  swebenchFigures,
+} from '../src/bench/swebench/results.js';
 import { parseInstanceIds, selectInstances } from '../src/bench/swebench/select.js';
-import { swebenchRunSettingsSchema } from '../src/bench/swebench/settings.js';
 import { renderSwebenchSummary } from '../src/bench/swebench/summary.js';
 import { importRootOf, PATCH_TARGET, patchTargets } from '../src/bench/swebench/targets.js';
 import type {
@@ -44,6 +49,8 @@ import { UsageError } from '../src/errors.js';
 import type { Outcome, TestResult } from '../src/execute/types.js';
 import type { FunctionReport } from '../src/report/types.js';
 import { parseSettings } from '../src/settings.js';
+import { registerBench } from '../src/commands/bench.js';
+import { registerBenchRun } from '../src/commands/bench-run.js';
 import { SWEBENCH_TEST } from './support/bench-fixture.js';
 
 const scratch: string[] = [];
@@ -479,7 +486,12 @@ describe('results and merge', () => {
   });
 });
 
-describe('history and gate', () => {
+/** A SWE-bench run's entry in the common history. */
+function swebenchEntry(results: SwebenchResults, runId: string, date: string): HistoryEntry {
+  return { runId, date, ...swebenchFigures(results) };
+}
+
+describe('history and gate (the common history)', () => {
   const entry = (runId: string, rate: number | null, extra: Partial<SwebenchResults> = {}) =>
     swebenchEntry(
       {
@@ -494,6 +506,27 @@ describe('history and gate', () => {
       '2025-01-01T00:00:00.000Z',
     );
 
+  it('records the success rate, the patch coverage, and the evaluated instances as tasks', () => {
+    const figures = swebenchFigures(
+      swebenchResults([
+        instanceResult('o__r-1', 'success'),
+        instanceResult('o__r-2', 'no-success'),
+        instanceResult('o__r-3', 'environment-error'),
+      ]),
+    );
+    assert.deepEqual(figures, {
+      model: 'm',
+      suite: 'swebench',
+      datasetMd5: 'abc',
+      passAt1: { base: null, plus: null },
+      samples: 3,
+      tasks: 2,
+      metrics: { successRate: 0.5, patchCoverage: 0.5 },
+      // md5 of "o__r-1\no__r-2\no__r-3": the scope the track recorded before it was common.
+      scope: createHash('md5').update('o__r-1\no__r-2\no__r-3').digest('hex'),
+    });
+  });
+
   it('compares with the last run over the same dataset and instances', () => {
     const old = entry('r1', 0.5);
     const otherScope = swebenchEntry(
@@ -502,7 +535,8 @@ describe('history and gate', () => {
       'd',
     );
     const current = entry('r3', 0.5);
-    assert.equal(previousEntry([old, otherScope, current], current)?.runId, 'r1');
+    const history = { version: 1 as const, runs: [old, otherScope, current] };
+    assert.equal(previousRun(history, current)?.runId, 'r1');
   });
 
   const gates: [string, number | null, number | null, object, boolean, RegExp | null][] = [
@@ -515,7 +549,7 @@ describe('history and gate', () => {
       0.75,
       { maxDrop: 10 },
       true,
-      /dropped 25\.0 points, from 75\.0% \(run prev/,
+      /success rate dropped 25\.0 points, from 75\.0% \(run prev/,
     ],
     ['nothing evaluated', null, 0.75, { failBelow: 1 }, true, /could not be computed/],
     ['nothing evaluated, no gate', null, 0.75, {}, false, null],
@@ -523,51 +557,83 @@ describe('history and gate', () => {
   for (const [title, rate, before, options, failed, message] of gates) {
     it(`gate: ${title}`, () => {
       const previous = before === null ? undefined : entry('prev', before);
-      const gate = checkSwebenchGate(entry('now', rate), previous, options);
+      const gate = checkGate(entry('now', rate), previous, options);
       assert.equal(gate.failed, failed);
       if (message) assert.match(gate.messages.join('\n'), message);
       else assert.deepEqual(gate.messages, []);
     });
   }
 
-  it("keeps other suites' runs in a shared history file", async () => {
+  it("shares a history file with the other suites' runs", async () => {
     const file = path.join(tempDir('semcoder-swebench-hist-'), 'history.json');
-    const humaneval = {
+    const humaneval: HistoryEntry = {
       runId: 'h1',
       suite: 'humaneval',
       date: 'd',
+      model: null,
+      datasetMd5: 'x',
       passAt1: { base: 0.8, plus: null },
+      samples: 1,
+      tasks: 1,
     };
-    writeFileSync(file, JSON.stringify({ version: 1, runs: [humaneval] }));
-    const history = await readSwebenchHistory(file);
-    assert.deepEqual(history.entries, []);
-    await appendSwebenchRun(file, history, entry('s1', 0.5));
-    const written = JSON.parse(readFileSync(file, 'utf8')) as { runs: { runId: string }[] };
+    await writeHistory(file, { version: 1, runs: [humaneval] });
+    const next = appendRun(await readHistory(file), entry('s1', 0.5));
+    await writeHistory(file, next.history);
+    const read = await readHistory(file);
     assert.deepEqual(
-      written.runs.map((r) => r.runId),
+      read.runs.map((r) => r.runId),
       ['h1', 's1'],
     );
-    assert.deepEqual(written.runs[0], humaneval);
-    assert.equal((await readSwebenchHistory(file)).entries[0]?.successRate, 0.5);
+    assert.deepEqual(read.runs[0], humaneval);
+    assert.equal(read.runs[1]?.metrics?.successRate, 0.5);
   });
 
-  it('refuses a damaged history and leaves it alone', async () => {
+  it('reads the entries the track wrote in its own shape before, and compares with them', async () => {
+    const file = path.join(tempDir('semcoder-swebench-hist-'), 'history.json');
+    const current = entry('s2', 0.25);
+    const legacy = {
+      runId: 's1',
+      date: '2025-01-01T00:00:00.000Z',
+      model: 'm',
+      suite: 'swebench',
+      datasetMd5: 'abc',
+      scope: current.scope,
+      instances: 2,
+      evaluated: 2,
+      successRate: 0.5,
+      patchCoverage: 0.5,
+    };
+    writeFileSync(file, JSON.stringify({ version: 1, runs: [legacy] }));
+    const history = await readHistory(file);
+    assert.deepEqual(history.runs, [
+      {
+        runId: 's1',
+        date: '2025-01-01T00:00:00.000Z',
+        model: 'm',
+        suite: 'swebench',
+        datasetMd5: 'abc',
+        passAt1: { base: null, plus: null },
+        samples: 2,
+        tasks: 2,
+        metrics: { successRate: 0.5, patchCoverage: 0.5 },
+        scope: current.scope,
+      },
+    ]);
+    const gate = checkGate(current, previousRun(history, current), { maxDrop: 10 });
+    assert.match(gate.messages.join(''), /dropped 25\.0 points, from 50\.0% \(run s1/);
+  });
+
+  it('refuses a damaged entry and leaves the file alone', async () => {
     const file = path.join(tempDir('semcoder-swebench-hist-'), 'history.json');
     writeFileSync(file, '{"version": 1, "runs": [{"runId": "x", "suite": "swebench"}]}');
     await assert.rejects(
-      readSwebenchHistory(file),
+      readHistory(file),
       (error: unknown) => error instanceof UsageError && /runs\.0/.test(error.message),
     );
     assert.equal(
       readFileSync(file, 'utf8'),
       '{"version": 1, "runs": [{"runId": "x", "suite": "swebench"}]}',
     );
-    writeFileSync(file, 'not json');
-    await assert.rejects(readSwebenchHistory(file), UsageError);
-    assert.deepEqual(await readSwebenchHistory(path.join(path.dirname(file), 'missing.json')), {
-      runs: [],
-      entries: [],
-    });
   });
 });
 
@@ -595,19 +661,32 @@ describe('summary', () => {
     assert.match(summary, /\| success rate \(fail-to-pass\) \| 0\.0% \(0\/1 evaluated\) \|/);
   });
 
-  it('charts the trend and shows the gate', () => {
+  it("charts this suite's runs of the history and shows the gate", () => {
     const results = swebenchResults([instanceResult('o__r-1', 'success')]);
-    const history = [
+    const history: HistoryEntry[] = [
       swebenchEntry(results, 'r1', '2025-01-01T00:00:00.000Z'),
+      {
+        runId: 'h',
+        date: '2025-01-01T12:00:00.000Z',
+        model: null,
+        suite: 'humaneval',
+        datasetMd5: 'x',
+        passAt1: { base: 0.9, plus: null },
+        samples: 1,
+        tasks: 1,
+      },
       swebenchEntry({ ...results, successRate: 0.25 }, 'r2', '2025-01-02T00:00:00.000Z'),
     ];
     const summary = renderSwebenchSummary(results, {
       history,
       gate: { failed: true, messages: ['dropped'] },
     });
+    assert.match(summary, /title "SWE-bench fail-to-pass \(%\)"/);
     assert.match(summary, /x-axis \["2025-01-01", "2025-01-02"\]/);
-    assert.match(summary, /line \[100, 25\]/);
+    assert.match(summary, /line \[100, 25\]\n {4}line \[50, 50\]\n```/);
+    assert.match(summary, /Lines: success rate, and the share of the gold patches/);
     assert.match(summary, /### Regression gate: failed\n\n- dropped/);
+    assert.doesNotMatch(renderSwebenchSummary(results), /mermaid|Regression gate/);
   });
 });
 
@@ -701,65 +780,95 @@ describe('environments and set-up steps', () => {
   });
 });
 
-describe('CLI flags', () => {
-  it('adds the flags bench run does not define, and reads them into settings', () => {
-    const run = new Command('run').exitOverride().option('--model <id>', 'already there');
-    addSwebenchOptions(run);
-    assert.equal(run.options.filter((o) => o.long === '--model').length, 1);
-    run.option('--suite <s>').option('--out <dir>').option('--shard <K/N>').option('--limit <n>');
-    run.parse(
-      [
-        '--suite',
-        'swebench',
-        '--out',
-        'o',
-        '--instances',
-        'a__b-1,c__d-2',
-        '--repos-dir',
-        'r',
-        '--setup-command',
-        'make install',
-        '--setup-timeout',
-        '60',
-        '--shard',
-        '1/2',
-        '--limit',
-        '3',
-      ],
-      { from: 'user' },
-    );
-    const settings = parseSettings(swebenchRunSettingsSchema, run.opts());
+describe('CLI flags (bench run, for every suite)', () => {
+  /** The registered `bench run` command, its flags parsed without running its action. */
+  function runFlags(argv: string[]): Record<string, unknown> {
+    const program = new Command('semcoder-action').exitOverride();
+    registerBenchRun(registerBench(program));
+    const run = program.commands
+      .find((c) => c.name() === 'bench')!
+      .commands.find((c) => c.name() === 'run')!;
+    run.parseOptions(argv);
+    return run.opts();
+  }
+
+  it("declares the track's flags, saying which suite they are for", () => {
+    const program = new Command('semcoder-action');
+    registerBenchRun(registerBench(program));
+    const run = program.commands[0]!.commands.find((c) => c.name() === 'run')!;
+    for (const flag of [
+      '--instances',
+      '--repos-dir',
+      '--clone-base',
+      '--setup-command',
+      '--setup-timeout',
+      '--max-functions',
+    ]) {
+      const option = run.options.find((o) => o.long === flag);
+      assert.match(option?.description ?? '', /^swebench: /, flag);
+    }
+  });
+
+  it('reads them into the settings of a swebench run', () => {
+    const raw = runFlags([
+      '--suite',
+      'swebench',
+      '--out',
+      'o',
+      '--endpoint',
+      'http://127.0.0.1:8000/v1',
+      '--instances',
+      'a__b-1,c__d-2',
+      '--repos-dir',
+      'r',
+      '--setup-command',
+      'make install',
+      '--setup-timeout',
+      '60',
+      '--shard',
+      '1/2',
+      '--limit',
+      '3',
+      '--budget',
+      '90',
+    ]);
+    const settings = parseSettings(benchRunSettingsSchema, raw);
+    assert.deepEqual(settings.swebench, {
+      instances: ['a__b-1', 'c__d-2'],
+      reposDir: 'r',
+      cloneBase: 'https://github.com',
+      setupCommand: 'make install',
+      setupTimeout: 60,
+      maxFunctions: 20,
+    });
     assert.deepEqual(
-      [
-        settings.instances,
-        settings.reposDir,
-        settings.setupCommand,
-        settings.setupTimeout,
-        settings.shard,
-        settings.limit,
-        settings.cloneBase,
-      ],
-      [
-        ['a__b-1', 'c__d-2'],
-        'r',
-        'make install',
-        60,
-        { index: 1, count: 2 },
-        3,
-        'https://github.com',
-      ],
+      [settings.shard, settings.limit, settings.budget],
+      [{ index: 1, count: 2 }, 3, 90],
     );
   });
 
+  const base = { suite: 'swebench', out: 'o', endpoint: 'http://127.0.0.1:8000/v1' };
   it('names the flag that is wrong', () => {
     const bad = (raw: Record<string, unknown>, message: RegExp) =>
       assert.throws(
-        () => parseSettings(swebenchRunSettingsSchema, { suite: 'swebench', out: 'o', ...raw }),
+        () => parseSettings(benchRunSettingsSchema, { ...base, ...raw }),
         (error: unknown) => error instanceof UsageError && message.test(error.message),
       );
     bad({ shard: '3/2' }, /--shard: expected K\/N/);
     bad({ limit: '0' }, /--limit/);
     bad({ instances: ' , ' }, /--instances: give instance ids/);
+    bad({ setupTimeout: '-1' }, /--setup-timeout/);
     bad({ shard: '1/2', history: 'h.json' }, /--history: a shard is only part of a run/);
+  });
+
+  it('leaves them to swebench: another suite neither validates nor keeps them', () => {
+    const settings = parseSettings(benchRunSettingsSchema, {
+      ...base,
+      suite: 'humaneval',
+      instances: ' , ',
+      setupTimeout: '-1',
+    });
+    assert.equal(settings.swebench, null);
+    assert.ok(!('instances' in settings));
   });
 });

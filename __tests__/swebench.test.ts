@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadDataset, type LoadedDataset, type SweBenchRecord } from '../src/bench/datasets.js';
-import { runSwebenchMerge, runSwebenchRun, type Output } from '../src/bench/swebench/command.js';
-import { readSwebenchHistory } from '../src/bench/swebench/history.js';
-import { writeSwebenchReport } from '../src/bench/swebench/report.js';
+import { readHistory } from '../src/bench/history.js';
+import { writeBenchReport } from '../src/bench/report.js';
 import { swebenchResultsSchema } from '../src/bench/swebench/results.js';
+import { swebenchReport } from '../src/bench/swebench/summary.js';
 import { runSwebenchTrack, type SwebenchTrackOptions } from '../src/bench/swebench/track.js';
 import type { InstanceResult, SwebenchResults } from '../src/bench/swebench/types.js';
-import { UsageError } from '../src/errors.js';
 import { parseSettings, reviewSettingsSchema } from '../src/settings.js';
+import { runCli } from './support/cli.js';
 import { startScriptedServer, type ScriptedServer } from './support/openai-server.js';
 import { testPython } from './support/python.js';
 import {
@@ -63,11 +63,8 @@ function cloneState(dir: string): string {
   ].join('\n--\n');
 }
 
-function captured(): Output & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
-}
+const readResults = (dir: string) =>
+  swebenchResultsSchema.parse(JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')));
 
 describe('SWE-bench track: synthetic instances, scripted test server', () => {
   let world: SyntheticWorld;
@@ -77,6 +74,33 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
   let whole: SwebenchResults;
   let wholeOut: string;
   let clonesBefore: string[];
+
+  /** `bench run --suite swebench` flags for the synthetic world (the common CLI path). */
+  const runFlags = (out: string, ...extra: string[]) => [
+    'bench',
+    'run',
+    '--suite',
+    'swebench',
+    '--dataset',
+    world.dataset,
+    '--out',
+    out,
+    '--endpoint',
+    server.url,
+    '--repos-dir',
+    world.reposDir,
+    '--clone-base',
+    'https://github.invalid',
+    '--max-rounds',
+    '1',
+    '--setup-timeout',
+    '120',
+    '--python',
+    testPython(),
+    '--cache-dir',
+    cacheDir,
+    ...extra,
+  ];
 
   const options = (extra: Partial<SwebenchTrackOptions>): SwebenchTrackOptions => ({
     dataset,
@@ -245,7 +269,7 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
     it('writes results.json, summary.md, the history and the gate', async () => {
       const history = path.join(tempDir('semcoder-swebench-history-'), 'history.json');
       const now = new Date('2025-03-01T00:00:00Z');
-      const report = await writeSwebenchReport(wholeOut, whole, {
+      const report = await writeBenchReport(wholeOut, swebenchReport(whole), {
         historyFile: history,
         runId: 'run-1',
         now,
@@ -263,12 +287,12 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
       assert.match(summary, /\| `synthetic__calc-2` \| no-success \| 0 \| 0 \| 50% \(1\/2\) \|/);
       assert.match(summary, /<details><summary>synthetic__broken-1: the setup command failed/);
       assert.match(summary, /### Regression gate: failed/);
-      const entries = (await readSwebenchHistory(history)).entries;
+      const entries = (await readHistory(history)).runs;
       assert.deepEqual(
-        entries.map((e) => [e.runId, e.successRate, e.evaluated, e.instances]),
-        [['run-1', 0.5, 2, 3]],
+        entries.map((e) => [e.runId, e.suite, e.metrics, e.tasks, e.samples]),
+        [['run-1', 'swebench', { successRate: 0.5, patchCoverage: 2 / 3 }, 2, 3]],
       );
-      const again = await writeSwebenchReport(wholeOut, whole, {
+      const again = await writeBenchReport(wholeOut, swebenchReport(whole), {
         historyFile: history,
         runId: 'run-1',
         now,
@@ -278,30 +302,40 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
     });
   });
 
-  describe('shards and merge', () => {
-    it('splits the instances over shards, and the merge equals the whole run', async () => {
-      const first = options({ shard: { index: 1, count: 2 } });
-      const second = options({ shard: { index: 2, count: 2 } });
-      const parts = [await runSwebenchTrack(first), await runSwebenchTrack(second)];
+  describe('shards and merge, through the CLI', () => {
+    it('bench run --shard splits the instances, and bench merge equals the whole run', async () => {
+      const first = tempDir('semcoder-swebench-shard1-');
+      const second = tempDir('semcoder-swebench-shard2-');
+      const shards = await Promise.all([
+        runCli(runFlags(first, '--shard', '1/2', '--run-id', 's1')),
+        runCli(runFlags(second, '--shard', '2/2', '--run-id', 's2')),
+      ]);
+      for (const shard of shards) assert.equal(shard.code, 0, shard.stderr);
+      assert.match(shards[0]!.stderr, /\[1\/2\] synthetic__broken-1 environment-error/);
+      assert.match(shards[1]!.stderr, /\[1\/1\] synthetic__calc-1 success/);
       assert.deepEqual(
-        parts.map((p) => Object.keys(p.results)),
+        [first, second].map((dir) => Object.keys(readResults(dir).results)),
         [['synthetic__broken-1', 'synthetic__calc-2'], ['synthetic__calc-1']],
       );
-      const now = new Date('2025-03-02T00:00:00Z');
-      for (const [i, part] of parts.entries()) {
-        const dir = [first.out, second.out][i]!;
-        await writeSwebenchReport(dir, part, { runId: `s${i}`, now, gate: {} });
-      }
+
       const out = tempDir('semcoder-swebench-merged-');
-      const io = captured();
-      const code = await runSwebenchMerge(
-        { out, shardDirs: [second.out, first.out], failBelow: 40 },
-        io,
-      );
-      assert.equal(code, 0, io.err.join(''));
-      const merged = swebenchResultsSchema.parse(
-        JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')),
-      );
+      const history = path.join(out, 'history.json');
+      const merge = await runCli([
+        'bench',
+        'merge',
+        '--out',
+        out,
+        second,
+        first,
+        '--fail-below',
+        '40',
+        '--history',
+        history,
+        '--run-id',
+        'merged-1',
+      ]);
+      assert.equal(merge.code, 0, merge.stderr);
+      const merged = readResults(out);
       assert.deepEqual(merged.merged, { shards: [1, 2], count: 2 });
       assert.deepEqual(statuses(merged), statuses(whole));
       for (const key of ['counts', 'evaluated', 'successRate', 'patchCoverage', 'tests'] as const) {
@@ -312,17 +346,23 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
         assert.equal(merged.results[id]!.headCommit, whole.results[id]!.headCommit);
         assert.deepEqual(merged.results[id]!.tests, whole.results[id]!.tests);
       }
-      assert.match(io.out.join(''), /success rate: 50\.0% of 2 evaluated/);
-      assert.match(readFileSync(path.join(out, 'summary.md'), 'utf8'), /merged from 2 shards/);
+      assert.match(merge.stdout, /success rate: 50\.0% of 2 evaluated/);
+      const summary = readFileSync(path.join(out, 'summary.md'), 'utf8');
+      assert.match(summary, /merged from 2 shards/);
+      assert.match(summary, /### Regression gate: passed/);
+      assert.match(summary, /title "SWE-bench fail-to-pass \(%\)"/);
+      const [entry] = (await readHistory(history)).runs;
+      assert.deepEqual(
+        [entry?.runId, entry?.suite, entry?.metrics?.successRate, entry?.tasks],
+        ['merged-1', 'swebench', 0.5, 2],
+      );
 
-      await assert.rejects(
-        runSwebenchMerge({ out, shardDirs: [first.out, first.out] }, captured()),
-        (error: unknown) => error instanceof UsageError && /both shard 1\/2/.test(error.message),
-      );
-      await assert.rejects(
-        runSwebenchMerge({ out, shardDirs: [first.out, wholeOut] }, captured()),
-        (error: unknown) => error instanceof UsageError && /is not a shard/.test(error.message),
-      );
+      const twice = await runCli(['bench', 'merge', '--out', out, first, first]);
+      assert.equal(twice.code, 2);
+      assert.match(twice.stderr, /both shard 1\/2/);
+      const whole2 = await runCli(['bench', 'merge', '--out', out, first, wholeOut]);
+      assert.equal(whole2.code, 2);
+      assert.match(whole2.stderr, /is not a shard: it was not run with --shard K\/N/);
     });
   });
 
@@ -437,37 +477,19 @@ describe('SWE-bench track: synthetic instances, scripted test server', () => {
 
     it('bench run --suite swebench: flags in, exit code 1 when the gate fails', async () => {
       const out = tempDir('semcoder-swebench-cli-');
-      const io = captured();
-      const code = await runSwebenchRun(
-        {
-          suite: 'swebench',
-          dataset: world.dataset,
-          out,
-          instances: 'synthetic__calc-2',
-          reposDir: world.reposDir,
-          endpoint: server.url,
-          maxRounds: '1',
-          python: testPython(),
-          cacheDir,
-          failBelow: '10',
-        },
-        io,
+      const run = await runCli(
+        runFlags(out, '--instances', 'synthetic__calc-2', '--fail-below', '10'),
       );
-      assert.equal(code, 1);
-      assert.match(io.err.join(''), /\[1\/1\] synthetic__calc-2 no-success: no kept test/);
-      assert.match(io.err.join(''), /success rate is 0\.0%, below --fail-below 10\.0%/);
-      assert.match(io.out.join(''), /wrote .*results\.json and .*summary\.md/);
-      await assert.rejects(
-        runSwebenchRun({ suite: 'swebench', out, endpoint: server.url, maxDrop: '5' }, io),
-        (error: unknown) =>
-          error instanceof UsageError &&
-          /--max-drop: compares with the previous run/.test(error.message),
-      );
-      await assert.rejects(
-        runSwebenchRun({ suite: 'swebench', out, dataset: world.dataset }, io),
-        (error: unknown) =>
-          error instanceof UsageError && /--endpoint: required/.test(error.message),
-      );
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /\[1\/1\] synthetic__calc-2 no-success: no kept test/);
+      assert.match(run.stderr, /success rate is 0\.0%, below --fail-below 10\.0%/);
+      assert.match(run.stdout, /wrote .*results\.json and .*summary\.md/);
+      assert.deepEqual(statuses(readResults(out)), { 'synthetic__calc-2': 'no-success' });
+
+      const noIds = await runCli(runFlags(out, '--instances', ' , '));
+      assert.equal(noIds.code, 2);
+      // Only the flags of this suite are refused here; the common ones in bench-run-settings.
+      assert.match(noIds.stderr, /--instances: give instance ids/);
     });
   });
 });

@@ -1204,7 +1204,7 @@ var require_command = __commonJS({
   "node_modules/commander/lib/command.js"(exports) {
     var EventEmitter2 = __require("node:events").EventEmitter;
     var childProcess = __require("node:child_process");
-    var path24 = __require("node:path");
+    var path22 = __require("node:path");
     var fs = __require("node:fs");
     var process2 = __require("node:process");
     var { Argument: Argument2, humanReadableArgName } = require_argument();
@@ -2217,9 +2217,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
         let launchWithNode = false;
         const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
         function findFile(baseDir, baseName) {
-          const localBin = path24.resolve(baseDir, baseName);
+          const localBin = path22.resolve(baseDir, baseName);
           if (fs.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path24.extname(baseName))) return void 0;
+          if (sourceExt.includes(path22.extname(baseName))) return void 0;
           const foundExt = sourceExt.find(
             (ext) => fs.existsSync(`${localBin}${ext}`)
           );
@@ -2237,17 +2237,17 @@ Expecting one of '${allowedValues.join("', '")}'`);
           } catch {
             resolvedScriptPath = this._scriptPath;
           }
-          executableDir = path24.resolve(
-            path24.dirname(resolvedScriptPath),
+          executableDir = path22.resolve(
+            path22.dirname(resolvedScriptPath),
             executableDir
           );
         }
         if (executableDir) {
           let localFile = findFile(executableDir, executableFile);
           if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path24.basename(
+            const legacyName = path22.basename(
               this._scriptPath,
-              path24.extname(this._scriptPath)
+              path22.extname(this._scriptPath)
             );
             if (legacyName !== this._name) {
               localFile = findFile(
@@ -2258,7 +2258,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
           }
           executableFile = localFile || executableFile;
         }
-        launchWithNode = sourceExt.includes(path24.extname(executableFile));
+        launchWithNode = sourceExt.includes(path22.extname(executableFile));
         let proc;
         if (process2.platform !== "win32") {
           if (launchWithNode) {
@@ -3173,7 +3173,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return {Command}
        */
       nameFromFilename(filename) {
-        this._name = path24.basename(filename, path24.extname(filename));
+        this._name = path22.basename(filename, path22.extname(filename));
         return this;
       }
       /**
@@ -3187,9 +3187,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} [path]
        * @return {(string|null|Command)}
        */
-      executableDir(path25) {
-        if (path25 === void 0) return this._executableDir;
-        this._executableDir = path25;
+      executableDir(path23) {
+        if (path23 === void 0) return this._executableDir;
+        this._executableDir = path23;
         return this;
       }
       /**
@@ -4241,10 +4241,10 @@ var require_src2 = __commonJS({
     var fs_1 = __require("fs");
     var debug_1 = __importDefault(require_src());
     var log = debug_1.default("@kwsites/file-exists");
-    function check2(path24, isFile, isDirectory) {
-      log(`checking %s`, path24);
+    function check2(path22, isFile, isDirectory) {
+      log(`checking %s`, path22);
       try {
-        const stat = fs_1.statSync(path24);
+        const stat = fs_1.statSync(path22);
         if (stat.isFile() && isFile) {
           log(`[OK] path represents a file`);
           return true;
@@ -4264,8 +4264,8 @@ var require_src2 = __commonJS({
         throw e;
       }
     }
-    function exists2(path24, type = exports.READABLE) {
-      return check2(path24, (type & exports.FILE) > 0, (type & exports.FOLDER) > 0);
+    function exists2(path22, type = exports.READABLE) {
+      return check2(path22, (type & exports.FILE) > 0, (type & exports.FOLDER) > 0);
     }
     exports.exists = exists2;
     exports.FILE = 1;
@@ -4583,8 +4583,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path24, { windows } = {}) => {
-      const segs = path24.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path22, { windows } = {}) => {
+      const segs = path22.split(windows ? /[\\/]/ : "/");
       const last2 = segs[segs.length - 1];
       if (last2 === "") {
         return segs[segs.length - 2];
@@ -6122,12 +6122,14 @@ var {
 } = import_index.default;
 
 // src/commands/bench.ts
-import { readFile as readFile9 } from "node:fs/promises";
-import path19 from "node:path";
+import { readFile as readFile5 } from "node:fs/promises";
+import path6 from "node:path";
 
-// src/bench/swebench/command.ts
-import { readFile as readFile7 } from "node:fs/promises";
-import path17 from "node:path";
+// src/bench/dataset-cache.ts
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 
 // src/errors.ts
 var UsageError = class extends Error {
@@ -6139,6 +6141,3152 @@ var UsageError = class extends Error {
 };
 function errorMessage(error62) {
   return error62 instanceof Error ? error62.message : String(error62);
+}
+
+// src/bench/dataset-cache.ts
+var DEFAULT_FETCH_TIMEOUT_MS = 12e4;
+function defaultCacheDir(env = process.env) {
+  return env.SEMCODER_CACHE || path.join(os.homedir(), ".cache", "semcoder-action");
+}
+function sha256(data) {
+  return createHash("sha256").update(data).digest("hex");
+}
+function md5(data) {
+  return createHash("md5").update(data).digest("hex");
+}
+async function writeFileAtomic(file2, data) {
+  await mkdir(path.dirname(file2), { recursive: true });
+  const temp = `${file2}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await writeFile(temp, data);
+  await rename(temp, file2);
+}
+function blobName(url2) {
+  const base = path.posix.basename(new URL(url2).pathname) || "dataset";
+  return base.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80);
+}
+async function fromCache(cacheDir, url2) {
+  const pointer = path.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`);
+  try {
+    const entry = JSON.parse(await readFile(pointer, "utf8"));
+    const file2 = path.join(cacheDir, "datasets", "blobs", entry.blob);
+    const bytes = await readFile(file2);
+    return sha256(bytes) === entry.sha256 ? { file: file2, bytes, downloaded: false } : null;
+  } catch {
+    return null;
+  }
+}
+async function download(url2, timeoutMs) {
+  let response;
+  try {
+    response = await fetch(url2, { redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error62) {
+    throw new UsageError(
+      `Could not download the dataset ${url2}: ${errorMessage(error62)}. Check the URL and the network, or pass a local file with --dataset.`
+    );
+  }
+  if (!response.ok) {
+    throw new UsageError(
+      `Could not download the dataset ${url2}: HTTP ${response.status}. Check the URL, or pass a local file with --dataset.`
+    );
+  }
+  return Buffer.from(await response.arrayBuffer());
+}
+async function fetchCached(url2, cacheDir, timeoutMs = DEFAULT_FETCH_TIMEOUT_MS) {
+  const cached2 = await fromCache(cacheDir, url2);
+  if (cached2) return cached2;
+  const bytes = await download(url2, timeoutMs);
+  const digest = sha256(bytes);
+  const blob = `${digest}-${blobName(url2)}`;
+  const file2 = path.join(cacheDir, "datasets", "blobs", blob);
+  await writeFileAtomic(file2, bytes);
+  const entry = { url: url2, sha256: digest, blob, fetchedAt: (/* @__PURE__ */ new Date()).toISOString() };
+  await writeFileAtomic(
+    path.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`),
+    `${JSON.stringify(entry, null, 2)}
+`
+  );
+  return { file: file2, bytes, downloaded: true };
+}
+
+// src/bench/datasets.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import path2 from "node:path";
+import { gunzipSync } from "node:zlib";
+
+// node_modules/hyparquet/src/constants.js
+var ParquetTypes = [
+  "BOOLEAN",
+  "INT32",
+  "INT64",
+  "INT96",
+  // deprecated
+  "FLOAT",
+  "DOUBLE",
+  "BYTE_ARRAY",
+  "FIXED_LEN_BYTE_ARRAY"
+];
+var Encodings = [
+  "PLAIN",
+  "GROUP_VAR_INT",
+  // deprecated
+  "PLAIN_DICTIONARY",
+  "RLE",
+  "BIT_PACKED",
+  // deprecated
+  "DELTA_BINARY_PACKED",
+  "DELTA_LENGTH_BYTE_ARRAY",
+  "DELTA_BYTE_ARRAY",
+  "RLE_DICTIONARY",
+  "BYTE_STREAM_SPLIT"
+];
+var FieldRepetitionTypes = [
+  "REQUIRED",
+  "OPTIONAL",
+  "REPEATED"
+];
+var ConvertedTypes = [
+  "UTF8",
+  "MAP",
+  "MAP_KEY_VALUE",
+  "LIST",
+  "ENUM",
+  "DECIMAL",
+  "DATE",
+  "TIME_MILLIS",
+  "TIME_MICROS",
+  "TIMESTAMP_MILLIS",
+  "TIMESTAMP_MICROS",
+  "UINT_8",
+  "UINT_16",
+  "UINT_32",
+  "UINT_64",
+  "INT_8",
+  "INT_16",
+  "INT_32",
+  "INT_64",
+  "JSON",
+  "BSON",
+  "INTERVAL"
+];
+var CompressionCodecs = [
+  "UNCOMPRESSED",
+  "SNAPPY",
+  "GZIP",
+  "LZO",
+  "BROTLI",
+  "LZ4",
+  "ZSTD",
+  "LZ4_RAW"
+];
+var PageTypes = [
+  "DATA_PAGE",
+  "INDEX_PAGE",
+  "DICTIONARY_PAGE",
+  "DATA_PAGE_V2"
+];
+var BoundaryOrders = [
+  "UNORDERED",
+  "ASCENDING",
+  "DESCENDING"
+];
+var EdgeInterpolationAlgorithms = [
+  "SPHERICAL",
+  "VINCENTY",
+  "THOMAS",
+  "ANDOYER",
+  "KARNEY"
+];
+
+// node_modules/hyparquet/src/wkb.js
+function wkbToGeojson(reader) {
+  const flags = getFlags(reader);
+  if (flags.type === 1) {
+    return { type: "Point", coordinates: readPosition(reader, flags) };
+  } else if (flags.type === 2) {
+    return { type: "LineString", coordinates: readLine(reader, flags) };
+  } else if (flags.type === 3) {
+    return { type: "Polygon", coordinates: readPolygon(reader, flags) };
+  } else if (flags.type === 4) {
+    const points = [];
+    for (let i2 = 0; i2 < flags.count; i2++) {
+      points.push(readPosition(reader, getFlags(reader)));
+    }
+    return { type: "MultiPoint", coordinates: points };
+  } else if (flags.type === 5) {
+    const lines = [];
+    for (let i2 = 0; i2 < flags.count; i2++) {
+      lines.push(readLine(reader, getFlags(reader)));
+    }
+    return { type: "MultiLineString", coordinates: lines };
+  } else if (flags.type === 6) {
+    const polygons = [];
+    for (let i2 = 0; i2 < flags.count; i2++) {
+      polygons.push(readPolygon(reader, getFlags(reader)));
+    }
+    return { type: "MultiPolygon", coordinates: polygons };
+  } else if (flags.type === 7) {
+    const geometries = [];
+    for (let i2 = 0; i2 < flags.count; i2++) {
+      geometries.push(wkbToGeojson(reader));
+    }
+    return { type: "GeometryCollection", geometries };
+  } else {
+    throw new Error(`Unsupported geometry type: ${flags.type}`);
+  }
+}
+function getFlags(reader) {
+  const { view } = reader;
+  const littleEndian = view.getUint8(reader.offset++) === 1;
+  const rawType = view.getUint32(reader.offset, littleEndian);
+  reader.offset += 4;
+  const type = rawType % 1e3;
+  const flags = Math.floor(rawType / 1e3);
+  let count3 = 0;
+  if (type > 1 && type <= 7) {
+    count3 = view.getUint32(reader.offset, littleEndian);
+    reader.offset += 4;
+  }
+  let dim = 2;
+  if (flags) dim++;
+  if (flags === 3) dim++;
+  return { littleEndian, type, dim, count: count3 };
+}
+function readPosition(reader, flags) {
+  const points = [];
+  for (let i2 = 0; i2 < flags.dim; i2++) {
+    const coord = reader.view.getFloat64(reader.offset, flags.littleEndian);
+    reader.offset += 8;
+    points.push(coord);
+  }
+  return points;
+}
+function readLine(reader, flags) {
+  const points = [];
+  for (let i2 = 0; i2 < flags.count; i2++) {
+    points.push(readPosition(reader, flags));
+  }
+  return points;
+}
+function readPolygon(reader, flags) {
+  const { view } = reader;
+  const rings = [];
+  for (let r2 = 0; r2 < flags.count; r2++) {
+    const count3 = view.getUint32(reader.offset, flags.littleEndian);
+    reader.offset += 4;
+    rings.push(readLine(reader, { ...flags, count: count3 }));
+  }
+  return rings;
+}
+
+// node_modules/hyparquet/src/convert.js
+var decoder = new TextDecoder();
+var DEFAULT_PARSERS = {
+  timestampFromMilliseconds(millis) {
+    return new Date(Number(millis));
+  },
+  timestampFromMicroseconds(micros) {
+    return new Date(Number(micros / 1000n));
+  },
+  timestampFromNanoseconds(nanos) {
+    return new Date(Number(nanos / 1000000n));
+  },
+  dateFromDays(days) {
+    return new Date(days * 864e5);
+  },
+  stringFromBytes(bytes) {
+    return bytes && decoder.decode(bytes);
+  },
+  jsonFromBytes(bytes) {
+    return bytes && JSON.parse(decoder.decode(bytes));
+  },
+  geometryFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  geographyFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
+  },
+  uuidFromBytes(bytes) {
+    if (!bytes) return void 0;
+    const hex3 = Array.from(bytes, (b2) => b2.toString(16).padStart(2, "0")).join("");
+    return hex3.slice(0, 8) + "-" + hex3.slice(8, 12) + "-" + hex3.slice(12, 16) + "-" + hex3.slice(16, 20) + "-" + hex3.slice(20, 32);
+  }
+};
+function convertWithDictionary(data, dictionary, encoding, columnDecoder) {
+  if (dictionary && encoding.endsWith("_DICTIONARY")) {
+    let output2 = data;
+    if (data instanceof Uint8Array && !(dictionary instanceof Uint8Array)) {
+      output2 = new dictionary.constructor(data.length);
+    }
+    for (let i2 = 0; i2 < data.length; i2++) {
+      output2[i2] = dictionary[data[i2]];
+    }
+    return output2;
+  } else {
+    return convert(data, columnDecoder);
+  }
+}
+function convert(data, columnDecoder) {
+  const { element, parsers: parsers12, utf8 = true, schemaPath } = columnDecoder;
+  const { type, converted_type: ctype, logical_type: ltype } = element;
+  const nullable2 = element.repetition_type !== "REQUIRED";
+  const isVariant = schemaPath?.some((s) => s.element.logical_type?.type === "VARIANT");
+  if (isVariant && type === "BYTE_ARRAY" && ctype !== "UTF8" && ltype?.type !== "STRING") {
+    return data;
+  }
+  if (ctype === "DECIMAL") {
+    const scale = element.scale || 0;
+    const factor = 10 ** -scale;
+    const arr = new Array(data.length);
+    for (let i2 = 0; i2 < arr.length; i2++) {
+      if (data[i2] instanceof Uint8Array) {
+        arr[i2] = parseDecimal(data[i2]) * factor;
+      } else {
+        arr[i2] = Number(data[i2]) * factor;
+      }
+    }
+    return arr;
+  }
+  if (!ctype && type === "INT96") {
+    return Array.from(data).map((v) => parsers12.timestampFromNanoseconds(parseInt96Nanos(v)));
+  }
+  if (ctype === "DATE") {
+    return Array.from(data).map((v) => parsers12.dateFromDays(v));
+  }
+  if (ctype === "TIMESTAMP_MILLIS") {
+    return Array.from(data).map((v) => parsers12.timestampFromMilliseconds(v));
+  }
+  if (ctype === "TIMESTAMP_MICROS") {
+    return Array.from(data).map((v) => parsers12.timestampFromMicroseconds(v));
+  }
+  if (ctype === "JSON") {
+    return data.map((v) => parsers12.jsonFromBytes(v));
+  }
+  if (ctype === "BSON") {
+    throw new Error("parquet bson not supported");
+  }
+  if (ctype === "INTERVAL") {
+    throw new Error("parquet interval not supported");
+  }
+  if (ltype?.type === "GEOMETRY") {
+    return data.map((v) => parsers12.geometryFromBytes(v));
+  }
+  if (ltype?.type === "GEOGRAPHY") {
+    return data.map((v) => parsers12.geographyFromBytes(v));
+  }
+  if (ltype?.type === "UUID") {
+    return data.map((v) => parsers12.uuidFromBytes(v));
+  }
+  if (ctype === "UTF8" || ltype?.type === "STRING" || utf8 && type === "BYTE_ARRAY") {
+    return data.map((v) => parsers12.stringFromBytes(v));
+  }
+  if (ctype === "UINT_64" || ltype?.type === "INTEGER" && ltype.bitWidth === 64 && !ltype.isSigned) {
+    if (data instanceof BigInt64Array) return new BigUint64Array(data.buffer, data.byteOffset, data.length);
+    const arr = nullable2 ? new Array(data.length) : new BigUint64Array(data.length);
+    for (let i2 = 0; i2 < arr.length; i2++) arr[i2] = data[i2];
+    return arr;
+  }
+  if (ctype === "UINT_32" || ltype?.type === "INTEGER" && ltype.bitWidth === 32 && !ltype.isSigned) {
+    if (data instanceof Int32Array) return new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const arr = nullable2 ? new Array(data.length) : new Uint32Array(data.length);
+    for (let i2 = 0; i2 < arr.length; i2++) {
+      arr[i2] = data[i2] < 0 ? 4294967296 + data[i2] : data[i2];
+    }
+    return arr;
+  }
+  if (ltype?.type === "FLOAT16") {
+    return Array.from(data).map(parseFloat16);
+  }
+  if (ltype?.type === "TIMESTAMP") {
+    const { unit } = ltype;
+    let parser4 = parsers12.timestampFromMilliseconds;
+    if (unit === "MICROS") parser4 = parsers12.timestampFromMicroseconds;
+    if (unit === "NANOS") parser4 = parsers12.timestampFromNanoseconds;
+    const arr = new Array(data.length);
+    for (let i2 = 0; i2 < arr.length; i2++) {
+      arr[i2] = parser4(data[i2]);
+    }
+    return arr;
+  }
+  return data;
+}
+function parseDecimal(bytes) {
+  if (!bytes.length) return 0;
+  let value = 0n;
+  for (const byte of bytes) {
+    value = value * 256n + BigInt(byte);
+  }
+  const bits = bytes.length * 8;
+  if (value >= 2n ** BigInt(bits - 1)) {
+    value -= 2n ** BigInt(bits);
+  }
+  return Number(value);
+}
+function parseInt96Nanos(value) {
+  const days = (value >> 64n) - 2440588n;
+  const nano = value & 0xffffffffffffffffn;
+  return days * 86400000000000n + nano;
+}
+function parseFloat16(bytes) {
+  if (!bytes) return void 0;
+  const int16 = bytes[1] << 8 | bytes[0];
+  const sign = int16 >> 15 ? -1 : 1;
+  const exp = int16 >> 10 & 31;
+  const frac = int16 & 1023;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+// node_modules/hyparquet/src/schema.js
+function schemaTree(schema, rootIndex, path22) {
+  const element = schema[rootIndex];
+  const children = [];
+  let count3 = 1;
+  if (element.num_children) {
+    while (children.length < element.num_children) {
+      const childElement = schema[rootIndex + count3];
+      const child = schemaTree(schema, rootIndex + count3, [...path22, childElement.name]);
+      count3 += child.count;
+      children.push(child);
+    }
+  }
+  return { count: count3, element, children, path: path22 };
+}
+function getSchemaPath(schema, name) {
+  return getTreePath(schemaTree(schema, 0, []), name);
+}
+function getTreePath(tree, name) {
+  const path22 = [tree];
+  for (const part of name) {
+    const child = tree.children.find((child2) => child2.element.name === part);
+    if (!child) throw new Error(`parquet schema element not found: ${name}`);
+    path22.push(child);
+    tree = child;
+  }
+  return path22;
+}
+function getPhysicalColumns(schemaTree2) {
+  const columns = [];
+  function traverse(node2) {
+    if (node2.children.length) {
+      for (const child of node2.children) {
+        traverse(child);
+      }
+    } else {
+      columns.push(node2.path.join("."));
+    }
+  }
+  traverse(schemaTree2);
+  return columns;
+}
+function getMaxRepetitionLevel(schemaPath) {
+  let maxLevel = 0;
+  for (const { element } of schemaPath) {
+    if (element.repetition_type === "REPEATED") {
+      maxLevel++;
+    }
+  }
+  return maxLevel;
+}
+function getMaxDefinitionLevel(schemaPath) {
+  let maxLevel = 0;
+  for (const { element } of schemaPath.slice(1)) {
+    if (element.repetition_type !== "REQUIRED") {
+      maxLevel++;
+    }
+  }
+  return maxLevel;
+}
+function isListLike(schema) {
+  if (!schema) return false;
+  if (schema.element.converted_type !== "LIST") return false;
+  if (schema.children.length > 1) return false;
+  const firstChild = schema.children[0];
+  if (firstChild.children.length > 1) return false;
+  if (firstChild.element.repetition_type !== "REPEATED") return false;
+  return true;
+}
+function isMapLike(schema) {
+  if (!schema) return false;
+  if (schema.element.converted_type !== "MAP") return false;
+  if (schema.children.length > 1) return false;
+  const firstChild = schema.children[0];
+  if (firstChild.children.length !== 2) return false;
+  if (firstChild.element.repetition_type !== "REPEATED") return false;
+  const keyChild = firstChild.children.find((child) => child.element.name === "key");
+  if (keyChild?.element.repetition_type === "REPEATED") return false;
+  const valueChild = firstChild.children.find((child) => child.element.name === "value");
+  if (valueChild?.element.repetition_type === "REPEATED") return false;
+  return true;
+}
+function isFlatColumn(schemaPath) {
+  if (schemaPath.length !== 2) return false;
+  const [, column] = schemaPath;
+  if (column.element.repetition_type === "REPEATED") return false;
+  if (column.children.length) return false;
+  return true;
+}
+
+// node_modules/hyparquet/src/thrift.js
+var STOP = 0;
+var TRUE = 1;
+var FALSE = 2;
+var BYTE = 3;
+var I16 = 4;
+var I32 = 5;
+var I64 = 6;
+var DOUBLE = 7;
+var BINARY = 8;
+var LIST = 9;
+var STRUCT = 12;
+function deserializeTCompactProtocol(reader) {
+  const value = {};
+  let fid = 0;
+  while (true) {
+    if (reader.offset >= reader.view.byteLength) throw new Error("thrift struct ended without STOP");
+    const byte = reader.view.getUint8(reader.offset++);
+    const type = byte & 15;
+    if (type === STOP) break;
+    const delta = byte >> 4;
+    fid = delta ? fid + delta : readZigZag(reader);
+    value[`field_${fid}`] = readElement(reader, type);
+  }
+  return value;
+}
+function readElement(reader, type) {
+  switch (type) {
+    case TRUE:
+      return true;
+    case FALSE:
+      return false;
+    case BYTE:
+      return reader.view.getInt8(reader.offset++);
+    case I16:
+    case I32:
+      return readZigZag(reader);
+    case I64:
+      return readZigZagBigInt(reader);
+    case DOUBLE: {
+      const value = reader.view.getFloat64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case BINARY: {
+      const stringLength = readVarInt(reader);
+      if (reader.offset + stringLength > reader.view.byteLength) {
+        throw new Error(`thrift binary length ${stringLength} exceeds remaining ${reader.view.byteLength - reader.offset} bytes`);
+      }
+      const strBytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, stringLength);
+      reader.offset += stringLength;
+      return strBytes;
+    }
+    case LIST: {
+      const byte = reader.view.getUint8(reader.offset++);
+      const elemType = byte & 15;
+      let listSize = byte >> 4;
+      if (listSize === 15) {
+        listSize = readVarInt(reader);
+      }
+      const boolType = elemType === TRUE || elemType === FALSE;
+      const values = new Array(listSize);
+      for (let i2 = 0; i2 < listSize; i2++) {
+        values[i2] = boolType ? readElement(reader, BYTE) === 1 : readElement(reader, elemType);
+      }
+      return values;
+    }
+    case STRUCT:
+      return deserializeTCompactProtocol(reader);
+    default:
+      throw new Error(`thrift unhandled type: ${type}`);
+  }
+}
+function readVarInt(reader) {
+  let result = 0;
+  let shift = 0;
+  while (true) {
+    const byte = reader.view.getUint8(reader.offset++);
+    result |= (byte & 127) << shift;
+    if (!(byte & 128)) {
+      return result;
+    }
+    shift += 7;
+  }
+}
+function readVarBigInt(reader) {
+  let result = 0n;
+  let shift = 0n;
+  while (true) {
+    const byte = reader.view.getUint8(reader.offset++);
+    result |= BigInt(byte & 127) << shift;
+    if (!(byte & 128)) {
+      return result;
+    }
+    shift += 7n;
+  }
+}
+function readZigZag(reader) {
+  const zigzag = readVarInt(reader);
+  return zigzag >>> 1 ^ -(zigzag & 1);
+}
+function readZigZagBigInt(reader) {
+  const zigzag = readVarBigInt(reader);
+  return zigzag >> 1n ^ -(zigzag & 1n);
+}
+
+// node_modules/hyparquet/src/geoparquet.js
+function markGeoColumns(schema, key_value_metadata) {
+  const columns = /* @__PURE__ */ new Map();
+  const geo = key_value_metadata?.find(({ key: key2 }) => key2 === "geo")?.value;
+  const decodedColumns = (geo && JSON.parse(geo)?.columns) ?? {};
+  for (const [name, column] of Object.entries(decodedColumns)) {
+    if (column.encoding !== "WKB") continue;
+    const type = column.edges === "spherical" ? "GEOGRAPHY" : "GEOMETRY";
+    const id = column.crs?.id ?? column.crs?.ids?.[0];
+    const crs = id ? `${id.authority}:${id.code.toString()}` : void 0;
+    columns.set(name, { type, crs });
+  }
+  for (let i2 = 1; i2 < schema.length; i2++) {
+    const { logical_type, name, num_children, type } = schema[i2];
+    if (num_children) {
+      i2 += num_children;
+      continue;
+    }
+    if (type === "BYTE_ARRAY" && !logical_type) {
+      schema[i2].logical_type = columns.get(name);
+    }
+  }
+}
+
+// node_modules/hyparquet/src/metadata.js
+var defaultInitialFetchSize = 1 << 19;
+var decoder2 = new TextDecoder();
+function decode(value) {
+  return value && decoder2.decode(value);
+}
+async function parquetMetadataAsync(asyncBuffer, { parsers: parsers12, initialFetchSize = defaultInitialFetchSize, geoparquet = true } = {}) {
+  if (!asyncBuffer || !(asyncBuffer.byteLength >= 0)) throw new Error("parquet expected AsyncBuffer");
+  const footerOffset = Math.max(0, asyncBuffer.byteLength - initialFetchSize);
+  const footerBuffer = await asyncBuffer.slice(footerOffset, asyncBuffer.byteLength);
+  const footerView = new DataView(footerBuffer);
+  if (footerView.getUint32(footerBuffer.byteLength - 4, true) !== 827474256) {
+    throw new Error("parquet file invalid (footer != PAR1)");
+  }
+  const metadataLength = footerView.getUint32(footerBuffer.byteLength - 8, true);
+  if (metadataLength > asyncBuffer.byteLength - 8) {
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${asyncBuffer.byteLength - 8}`);
+  }
+  if (metadataLength + 8 > initialFetchSize) {
+    const metadataOffset = asyncBuffer.byteLength - metadataLength - 8;
+    const metadataBuffer = await asyncBuffer.slice(metadataOffset, footerOffset);
+    const combinedBuffer = new ArrayBuffer(metadataLength + 8);
+    const combinedView = new Uint8Array(combinedBuffer);
+    combinedView.set(new Uint8Array(metadataBuffer));
+    combinedView.set(new Uint8Array(footerBuffer), footerOffset - metadataOffset);
+    return parquetMetadata(combinedBuffer, { parsers: parsers12, geoparquet });
+  } else {
+    return parquetMetadata(footerBuffer, { parsers: parsers12, geoparquet });
+  }
+}
+function parquetMetadata(arrayBuffer, { parsers: parsers12, geoparquet = true } = {}) {
+  let view;
+  if (arrayBuffer instanceof ArrayBuffer) {
+    view = new DataView(arrayBuffer);
+  } else if (arrayBuffer instanceof Uint8Array) {
+    view = new DataView(arrayBuffer.buffer, arrayBuffer.byteOffset, arrayBuffer.byteLength);
+  } else {
+    throw new Error("parquet expected ArrayBuffer or Uint8Array");
+  }
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
+  if (view.byteLength < 8) {
+    throw new Error("parquet file is too short");
+  }
+  if (view.getUint32(view.byteLength - 4, true) !== 827474256) {
+    throw new Error("parquet file invalid (footer != PAR1)");
+  }
+  const metadataLengthOffset = view.byteLength - 8;
+  const metadataLength = view.getUint32(metadataLengthOffset, true);
+  if (metadataLength > view.byteLength - 8) {
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${view.byteLength - 8}`);
+  }
+  const metadataOffset = metadataLengthOffset - metadataLength;
+  const reader = { view, offset: metadataOffset };
+  const metadata = deserializeTCompactProtocol(reader);
+  const version2 = metadata.field_1;
+  const schema = metadata.field_2.map((field) => ({
+    type: ParquetTypes[field.field_1],
+    type_length: field.field_2,
+    repetition_type: FieldRepetitionTypes[field.field_3],
+    name: decode(field.field_4),
+    num_children: field.field_5,
+    converted_type: ConvertedTypes[field.field_6],
+    scale: field.field_7,
+    precision: field.field_8,
+    field_id: field.field_9,
+    logical_type: logicalType(field.field_10)
+  }));
+  const columnSchema = schema.filter((e) => e.type);
+  const num_rows = metadata.field_3;
+  const row_groups = metadata.field_4.map((rowGroup) => ({
+    columns: rowGroup.field_1.map((column, columnIndex) => ({
+      file_path: decode(column.field_1),
+      file_offset: column.field_2,
+      meta_data: column.field_3 && {
+        type: ParquetTypes[column.field_3.field_1],
+        encodings: column.field_3.field_2?.map((e) => Encodings[e]),
+        path_in_schema: column.field_3.field_3.map(decode),
+        codec: CompressionCodecs[column.field_3.field_4],
+        num_values: column.field_3.field_5,
+        total_uncompressed_size: column.field_3.field_6,
+        total_compressed_size: column.field_3.field_7,
+        key_value_metadata: column.field_3.field_8?.map((kv) => ({
+          key: decode(kv.field_1),
+          value: decode(kv.field_2)
+        })),
+        data_page_offset: column.field_3.field_9,
+        index_page_offset: column.field_3.field_10,
+        dictionary_page_offset: column.field_3.field_11,
+        statistics: convertStats(column.field_3.field_12, columnSchema[columnIndex], allParsers),
+        encoding_stats: column.field_3.field_13?.map((encodingStat) => ({
+          page_type: PageTypes[encodingStat.field_1],
+          encoding: Encodings[encodingStat.field_2],
+          count: encodingStat.field_3
+        })),
+        bloom_filter_offset: column.field_3.field_14,
+        bloom_filter_length: column.field_3.field_15,
+        size_statistics: column.field_3.field_16 && {
+          unencoded_byte_array_data_bytes: column.field_3.field_16.field_1,
+          repetition_level_histogram: column.field_3.field_16.field_2,
+          definition_level_histogram: column.field_3.field_16.field_3
+        },
+        geospatial_statistics: column.field_3.field_17 && {
+          bbox: column.field_3.field_17.field_1 && {
+            xmin: column.field_3.field_17.field_1.field_1,
+            xmax: column.field_3.field_17.field_1.field_2,
+            ymin: column.field_3.field_17.field_1.field_3,
+            ymax: column.field_3.field_17.field_1.field_4,
+            zmin: column.field_3.field_17.field_1.field_5,
+            zmax: column.field_3.field_17.field_1.field_6,
+            mmin: column.field_3.field_17.field_1.field_7,
+            mmax: column.field_3.field_17.field_1.field_8
+          },
+          geospatial_types: column.field_3.field_17.field_2
+        }
+      },
+      offset_index_offset: column.field_4,
+      offset_index_length: column.field_5,
+      column_index_offset: column.field_6,
+      column_index_length: column.field_7,
+      crypto_metadata: column.field_8,
+      encrypted_column_metadata: column.field_9
+    })),
+    total_byte_size: rowGroup.field_2,
+    num_rows: rowGroup.field_3,
+    sorting_columns: rowGroup.field_4?.map((sortingColumn) => ({
+      column_idx: sortingColumn.field_1,
+      descending: sortingColumn.field_2,
+      nulls_first: sortingColumn.field_3
+    })),
+    file_offset: rowGroup.field_5,
+    total_compressed_size: rowGroup.field_6,
+    ordinal: rowGroup.field_7
+  }));
+  const key_value_metadata = metadata.field_5?.map((kv) => ({
+    key: decode(kv.field_1),
+    value: decode(kv.field_2)
+  }));
+  const created_by = decode(metadata.field_6);
+  if (geoparquet) {
+    markGeoColumns(schema, key_value_metadata);
+  }
+  return {
+    version: version2,
+    schema,
+    num_rows,
+    row_groups,
+    key_value_metadata,
+    created_by,
+    metadata_length: metadataLength
+  };
+}
+function parquetSchema({ schema }) {
+  return getSchemaPath(schema, [])[0];
+}
+function logicalType(logicalType2) {
+  if (logicalType2?.field_1) return { type: "STRING" };
+  if (logicalType2?.field_2) return { type: "MAP" };
+  if (logicalType2?.field_3) return { type: "LIST" };
+  if (logicalType2?.field_4) return { type: "ENUM" };
+  if (logicalType2?.field_5) return {
+    type: "DECIMAL",
+    scale: logicalType2.field_5.field_1,
+    precision: logicalType2.field_5.field_2
+  };
+  if (logicalType2?.field_6) return { type: "DATE" };
+  if (logicalType2?.field_7) return {
+    type: "TIME",
+    isAdjustedToUTC: logicalType2.field_7.field_1,
+    unit: timeUnit(logicalType2.field_7.field_2)
+  };
+  if (logicalType2?.field_8) return {
+    type: "TIMESTAMP",
+    isAdjustedToUTC: logicalType2.field_8.field_1,
+    unit: timeUnit(logicalType2.field_8.field_2)
+  };
+  if (logicalType2?.field_10) return {
+    type: "INTEGER",
+    bitWidth: logicalType2.field_10.field_1,
+    isSigned: logicalType2.field_10.field_2
+  };
+  if (logicalType2?.field_11) return { type: "NULL" };
+  if (logicalType2?.field_12) return { type: "JSON" };
+  if (logicalType2?.field_13) return { type: "BSON" };
+  if (logicalType2?.field_14) return { type: "UUID" };
+  if (logicalType2?.field_15) return { type: "FLOAT16" };
+  if (logicalType2?.field_16) return {
+    type: "VARIANT",
+    specification_version: logicalType2.field_16.field_1
+  };
+  if (logicalType2?.field_17) return {
+    type: "GEOMETRY",
+    crs: decode(logicalType2.field_17.field_1)
+  };
+  if (logicalType2?.field_18) return {
+    type: "GEOGRAPHY",
+    crs: decode(logicalType2.field_18.field_1),
+    algorithm: EdgeInterpolationAlgorithms[logicalType2.field_18.field_2]
+  };
+  return logicalType2;
+}
+function timeUnit(unit) {
+  if (unit.field_1) return "MILLIS";
+  if (unit.field_2) return "MICROS";
+  if (unit.field_3) return "NANOS";
+  throw new Error("parquet time unit required");
+}
+function convertStats(stats, schema, parsers12) {
+  return stats && {
+    max: convertMetadata(stats.field_1, schema, parsers12),
+    min: convertMetadata(stats.field_2, schema, parsers12),
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: convertMetadata(stats.field_5, schema, parsers12),
+    min_value: convertMetadata(stats.field_6, schema, parsers12),
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8
+  };
+}
+function convertMetadata(value, schema, parsers12) {
+  const { type, converted_type, logical_type } = schema;
+  if (value === void 0) return value;
+  if (type === "BOOLEAN") return value[0] === 1;
+  if (type === "BYTE_ARRAY") return parsers12.stringFromBytes(value);
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  if (type === "FLOAT" && view.byteLength === 4) return view.getFloat32(0, true);
+  if (type === "DOUBLE" && view.byteLength === 8) return view.getFloat64(0, true);
+  if (type === "INT32" && converted_type === "DECIMAL" && view.byteLength === 4) {
+    return view.getInt32(0, true) * 10 ** -(schema.scale || 0);
+  }
+  if (type === "INT64" && converted_type === "DECIMAL" && view.byteLength === 8) {
+    return Number(view.getBigInt64(0, true)) * 10 ** -(schema.scale || 0);
+  }
+  if (type === "INT32" && converted_type === "DATE") return parsers12.dateFromDays(view.getInt32(0, true));
+  if (type === "INT64" && converted_type === "TIMESTAMP_MILLIS") return parsers12.timestampFromMilliseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && converted_type === "TIMESTAMP_MICROS") return parsers12.timestampFromMicroseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "NANOS") return parsers12.timestampFromNanoseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "MICROS") return parsers12.timestampFromMicroseconds(view.getBigInt64(0, true));
+  if (type === "INT64" && logical_type?.type === "TIMESTAMP") return parsers12.timestampFromMilliseconds(view.getBigInt64(0, true));
+  const unsigned = converted_type?.startsWith("UINT_") || logical_type?.type === "INTEGER" && !logical_type.isSigned;
+  if (type === "INT32" && unsigned && view.byteLength === 4) return view.getUint32(0, true);
+  if (type === "INT64" && unsigned && view.byteLength === 8) return view.getBigUint64(0, true);
+  if (type === "INT32" && view.byteLength === 4) return view.getInt32(0, true);
+  if (type === "INT64" && view.byteLength === 8) return view.getBigInt64(0, true);
+  if (converted_type === "DECIMAL") return parseDecimal(value) * 10 ** -(schema.scale || 0);
+  if (logical_type?.type === "FLOAT16") return parseFloat16(value);
+  if (logical_type?.type === "UUID") return parsers12.uuidFromBytes(value);
+  if (type === "FIXED_LEN_BYTE_ARRAY") return value;
+  return value;
+}
+
+// node_modules/hyparquet/src/indexes.js
+function readColumnIndex(reader, schema, parsers12 = void 0) {
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
+  const thrift = deserializeTCompactProtocol(reader);
+  return {
+    null_pages: thrift.field_1,
+    min_values: thrift.field_2.map((m) => convertMetadata(m, schema, allParsers)),
+    max_values: thrift.field_3.map((m) => convertMetadata(m, schema, allParsers)),
+    boundary_order: BoundaryOrders[thrift.field_4],
+    null_counts: thrift.field_5,
+    repetition_level_histograms: thrift.field_6,
+    definition_level_histograms: thrift.field_7
+  };
+}
+function readOffsetIndex(reader) {
+  const thrift = deserializeTCompactProtocol(reader);
+  return {
+    // @ts-ignore
+    page_locations: thrift.field_1.map((loc) => ({
+      offset: loc.field_1,
+      compressed_page_size: loc.field_2,
+      first_row_index: loc.field_3
+    })),
+    unencoded_byte_array_data_bytes: thrift.field_2
+  };
+}
+
+// node_modules/hyparquet/src/xxhash.js
+var MASK = 0xffffffffffffffffn;
+var PRIME1 = 0x9e3779b185ebca87n;
+var PRIME2 = 0xc2b2ae3d27d4eb4fn;
+var PRIME3 = 0x165667b19e3779f9n;
+var PRIME4 = 0x85ebca77c2b2ae63n;
+var PRIME5 = 0x27d4eb2f165667c5n;
+function rotl64(x2, r2) {
+  return (x2 << r2 | x2 >> 64n - r2) & MASK;
+}
+function round(acc, val) {
+  acc = acc + val * PRIME2 & MASK;
+  acc = rotl64(acc, 31n);
+  return acc * PRIME1 & MASK;
+}
+function mergeRound(acc, val) {
+  acc ^= round(0n, val);
+  return acc * PRIME1 + PRIME4 & MASK;
+}
+function xxhash64(input2, seed = 0n) {
+  const view = new DataView(input2.buffer, input2.byteOffset, input2.byteLength);
+  const len = input2.byteLength;
+  let offset = 0;
+  let h64;
+  if (len >= 32) {
+    let v1 = seed + PRIME1 + PRIME2 & MASK;
+    let v2 = seed + PRIME2 & MASK;
+    let v3 = seed;
+    let v4 = seed - PRIME1 & MASK;
+    while (offset + 32 <= len) {
+      v1 = round(v1, view.getBigUint64(offset, true));
+      offset += 8;
+      v2 = round(v2, view.getBigUint64(offset, true));
+      offset += 8;
+      v3 = round(v3, view.getBigUint64(offset, true));
+      offset += 8;
+      v4 = round(v4, view.getBigUint64(offset, true));
+      offset += 8;
+    }
+    h64 = rotl64(v1, 1n) + rotl64(v2, 7n) + rotl64(v3, 12n) + rotl64(v4, 18n) & MASK;
+    h64 = mergeRound(h64, v1);
+    h64 = mergeRound(h64, v2);
+    h64 = mergeRound(h64, v3);
+    h64 = mergeRound(h64, v4);
+  } else {
+    h64 = seed + PRIME5 & MASK;
+  }
+  h64 = h64 + BigInt(len) & MASK;
+  while (offset + 8 <= len) {
+    h64 ^= round(0n, view.getBigUint64(offset, true));
+    h64 = rotl64(h64, 27n) * PRIME1 + PRIME4 & MASK;
+    offset += 8;
+  }
+  if (offset + 4 <= len) {
+    h64 ^= BigInt(view.getUint32(offset, true)) * PRIME1 & MASK;
+    h64 = rotl64(h64, 23n) * PRIME2 + PRIME3 & MASK;
+    offset += 4;
+  }
+  while (offset < len) {
+    h64 ^= BigInt(view.getUint8(offset)) * PRIME5 & MASK;
+    h64 = rotl64(h64, 11n) * PRIME1 & MASK;
+    offset += 1;
+  }
+  h64 ^= h64 >> 33n;
+  h64 = h64 * PRIME2 & MASK;
+  h64 ^= h64 >> 29n;
+  h64 = h64 * PRIME3 & MASK;
+  h64 ^= h64 >> 32n;
+  return h64;
+}
+
+// node_modules/hyparquet/src/bloom.js
+var textEncoder = new TextEncoder();
+var SALT = new Uint32Array([
+  1203114875,
+  1150766481,
+  2284105051,
+  2729912477,
+  1884591559,
+  770785867,
+  2667333959,
+  1550580529
+]);
+function blockIndex(hash2, numBlocks) {
+  return Number((hash2 >> 32n) * BigInt(numBlocks) >> 32n);
+}
+function blockMask(hash2) {
+  const m = new Uint32Array(8);
+  const low = Number(hash2 & 0xffffffffn) | 0;
+  for (let i2 = 0; i2 < 8; i2++) {
+    m[i2] = 1 << (Math.imul(low, SALT[i2]) >>> 27);
+  }
+  return m;
+}
+function sbbfContains(blocks, hash2) {
+  const offset = blockIndex(hash2, blocks.length >> 3) << 3;
+  const m = blockMask(hash2);
+  for (let i2 = 0; i2 < 8; i2++) {
+    if ((blocks[offset + i2] & m[i2]) === 0) return false;
+  }
+  return true;
+}
+function readBloomFilter(reader) {
+  const header = deserializeTCompactProtocol(reader);
+  const numBytes = header.field_1;
+  if (typeof numBytes !== "number" || numBytes <= 0 || numBytes % 32 !== 0) return void 0;
+  if (!header.field_2?.field_1) return void 0;
+  if (!header.field_3?.field_1) return void 0;
+  if (!header.field_4?.field_1) return void 0;
+  const { view, offset } = reader;
+  if (offset + numBytes > view.byteLength) {
+    throw new Error(`parquet bloom filter truncated: need ${numBytes} bytes, have ${view.byteLength - offset}`);
+  }
+  const blocks = new Uint32Array(numBytes >> 2);
+  for (let i2 = 0; i2 < blocks.length; i2++) {
+    blocks[i2] = view.getUint32(offset + i2 * 4, true);
+  }
+  reader.offset = offset + numBytes;
+  return { numBytes, blocks };
+}
+function hashParquetValue(value, element) {
+  if (value === null || value === void 0) return void 0;
+  const { type, converted_type, logical_type } = element;
+  if (type === "BOOLEAN") {
+    if (typeof value !== "boolean") return void 0;
+    return xxhash64(new Uint8Array([value ? 1 : 0]));
+  }
+  if (type === "FLOAT") {
+    if (typeof value !== "number") return void 0;
+    const buf = new ArrayBuffer(4);
+    new DataView(buf).setFloat32(0, value, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "DOUBLE") {
+    if (typeof value !== "number") return void 0;
+    const buf = new ArrayBuffer(8);
+    new DataView(buf).setFloat64(0, value, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "INT32") {
+    if (converted_type === "DATE" || converted_type === "DECIMAL" || converted_type === "TIME_MILLIS") return void 0;
+    if (logical_type?.type === "DATE" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
+    if (typeof value !== "number" || !Number.isInteger(value)) return void 0;
+    const buf = new ArrayBuffer(4);
+    new DataView(buf).setInt32(0, value | 0, true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "INT64") {
+    if (converted_type === "TIMESTAMP_MILLIS" || converted_type === "TIMESTAMP_MICROS") return void 0;
+    if (converted_type === "TIME_MICROS" || converted_type === "DECIMAL") return void 0;
+    if (logical_type?.type === "TIMESTAMP" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
+    let bigValue;
+    if (typeof value === "bigint") bigValue = value;
+    else if (typeof value === "number" && Number.isSafeInteger(value)) bigValue = BigInt(value);
+    else return void 0;
+    const buf = new ArrayBuffer(8);
+    new DataView(buf).setBigUint64(0, BigInt.asUintN(64, bigValue), true);
+    return xxhash64(new Uint8Array(buf));
+  }
+  if (type === "BYTE_ARRAY") {
+    if (converted_type === "JSON" || converted_type === "BSON" || converted_type === "DECIMAL") return void 0;
+    if (logical_type?.type === "JSON" || logical_type?.type === "BSON" || logical_type?.type === "VARIANT") return void 0;
+    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
+    if (typeof value === "string") return xxhash64(textEncoder.encode(value));
+    if (value instanceof Uint8Array) return xxhash64(value);
+    return void 0;
+  }
+  if (type === "FIXED_LEN_BYTE_ARRAY") {
+    if (converted_type === "DECIMAL" || converted_type === "INTERVAL") return void 0;
+    if (logical_type?.type === "DECIMAL" || logical_type?.type === "UUID" || logical_type?.type === "FLOAT16") return void 0;
+    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
+    if (value instanceof Uint8Array) return xxhash64(value);
+    return void 0;
+  }
+  return void 0;
+}
+function bloomEligibleColumns(filter) {
+  const out = /* @__PURE__ */ new Set();
+  walkBloomEligible(filter, out);
+  return out;
+}
+function walkBloomEligible(filter, out) {
+  if (!filter) return;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    for (const sub of filter.$and) walkBloomEligible(sub, out);
+    return;
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    for (const sub of filter.$or) walkBloomEligible(sub, out);
+    return;
+  }
+  if ("$nor" in filter) return;
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field.startsWith("$")) continue;
+    if (typeof condition === "object" && condition !== null && !Array.isArray(condition)) {
+      if ("$eq" in condition || "$in" in condition) out.add(field);
+    } else {
+      out.add(field);
+    }
+  }
+}
+
+// node_modules/hyparquet/src/utils.js
+function concat(aaa, bbb) {
+  const chunk = 1e4;
+  for (let i2 = 0; i2 < bbb.length; i2 += chunk) {
+    aaa.push(...bbb.slice(i2, i2 + chunk));
+  }
+}
+function equals(a, b2, strict = true) {
+  if (strict ? a === b2 : a == b2) return true;
+  if (!a || !b2 || typeof a !== "object" || typeof b2 !== "object") return false;
+  if (a instanceof Uint8Array && b2 instanceof Uint8Array) {
+    if (a.length !== b2.length) return false;
+    for (let i2 = 0; i2 < a.length; i2++) {
+      if (a[i2] !== b2[i2]) return false;
+    }
+    return true;
+  }
+  if (a instanceof Date || b2 instanceof Date) {
+    return a instanceof Date && b2 instanceof Date && a.getTime() === b2.getTime();
+  }
+  if (Array.isArray(a) && Array.isArray(b2)) {
+    if (a.length !== b2.length) return false;
+    for (let i2 = 0; i2 < a.length; i2++) {
+      if (!equals(a[i2], b2[i2], strict)) return false;
+    }
+    return true;
+  }
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b2).length) return false;
+  for (const k2 of aKeys) {
+    if (!equals(a[k2], b2[k2], strict)) return false;
+  }
+  return true;
+}
+function flatten(chunks2) {
+  if (!chunks2) return [];
+  if (chunks2.length === 1) return chunks2[0];
+  const output2 = [];
+  for (const chunk of chunks2) {
+    concat(output2, chunk);
+  }
+  return output2;
+}
+
+// node_modules/hyparquet/src/filter.js
+var encoder = new TextEncoder();
+function pathsNeededForFilter(filter) {
+  if (!filter) return [];
+  const paths = [];
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    paths.push(...filter.$and.flatMap(pathsNeededForFilter));
+  } else if ("$or" in filter && Array.isArray(filter.$or)) {
+    paths.push(...filter.$or.flatMap(pathsNeededForFilter));
+  } else if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    paths.push(...filter.$nor.flatMap(pathsNeededForFilter));
+  } else {
+    paths.push(...Object.keys(filter));
+  }
+  return [...new Set(paths)];
+}
+function columnsNeededForFilter(filter) {
+  return [...new Set(pathsNeededForFilter(filter).map((path22) => path22.split(".")[0]))];
+}
+function matchFilter(record2, filter, strict = true) {
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    return filter.$and.every((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    return filter.$or.some((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return !filter.$nor.some((subQuery) => matchFilter(record2, subQuery, strict));
+  }
+  return Object.entries(filter).every(([field, condition]) => {
+    const value = resolve(record2, field);
+    if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+      return equals(value, condition, strict);
+    }
+    return Object.entries(condition || {}).every(([operator, target2]) => {
+      if (operator === "$gt") return value !== null && value !== void 0 && value > target2;
+      if (operator === "$gte") return value !== null && value !== void 0 && value >= target2;
+      if (operator === "$lt") return value !== null && value !== void 0 && value < target2;
+      if (operator === "$lte") return value !== null && value !== void 0 && value <= target2;
+      if (operator === "$eq") return equals(value, target2, strict);
+      if (operator === "$ne") return !equals(value, target2, strict);
+      if (operator === "$in") return Array.isArray(target2) && matchesIn(value, target2, strict);
+      if (operator === "$nin") return Array.isArray(target2) && !matchesIn(value, target2, strict);
+      if (operator === "$not") return !matchFilter({ value }, { value: target2 }, strict);
+      return true;
+    });
+  });
+}
+function matchesIn(value, targets, strict) {
+  return targets.some((target2) => equals(value, target2, strict) || Array.isArray(value) && value.some((element) => equals(element, target2, strict)));
+}
+function canSkipRowGroup({ rowGroup, physicalColumns, filter, strict = true, bloomFilters, schemaElements }) {
+  if (!filter) return false;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    return filter.$and.some((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    return filter.$or.every((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return false;
+  }
+  for (const [field, condition] of Object.entries(filter)) {
+    const columnIndex = physicalColumns.indexOf(field);
+    if (columnIndex === -1) continue;
+    const stats = rowGroup.columns[columnIndex].meta_data?.statistics;
+    const { min, max, min_value, max_value, null_count: nullCount } = stats || {};
+    const minVal = min_value !== void 0 ? min_value : min;
+    const maxVal = max_value !== void 0 ? max_value : max;
+    const haveStats = minVal !== void 0 && maxVal !== void 0;
+    const bloom = bloomFilters?.[field];
+    const element = schemaElements?.[field];
+    const matchingNulls = matchFilter({ value: null }, { value: condition }, strict) && (nullCount === void 0 || nullCount > 0);
+    if (haveStats && !matchingNulls && canSkipStats(condition, minVal, maxVal, strict, element)) {
+      return true;
+    }
+    for (const [operator, target2] of Object.entries(condition || {})) {
+      if (bloom && element) {
+        if (operator === "$eq") {
+          const hash2 = hashParquetValue(target2, element);
+          if (hash2 !== void 0 && !sbbfContains(bloom.blocks, hash2)) return true;
+        }
+        if (operator === "$in" && Array.isArray(target2) && target2.length > 0) {
+          let allAbsent = true;
+          for (const v of target2) {
+            const h2 = hashParquetValue(v, element);
+            if (h2 === void 0 || sbbfContains(bloom.blocks, h2)) {
+              allAbsent = false;
+              break;
+            }
+          }
+          if (allAbsent) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+function canSkipStats(condition, minVal, maxVal, strict, element) {
+  if (minVal === void 0 || maxVal === void 0) return false;
+  const mayContainNaN = element?.type === "FLOAT" || element?.type === "DOUBLE" || element?.logical_type?.type === "FLOAT16";
+  for (const [operator, target2] of Object.entries(condition || {})) {
+    const minComparison = compareParquetValues(minVal, target2, strict, element);
+    const maxComparison = compareParquetValues(maxVal, target2, strict, element);
+    const binaryBounds = minVal instanceof Uint8Array || maxVal instanceof Uint8Array;
+    const relationalBoundsAreSafe = !binaryBounds && (element?.type !== "BYTE_ARRAY" || typeof target2 === "string" && [...target2].every((character) => character.charCodeAt(0) <= 127));
+    if (operator === "$gt" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison <= 0) return true;
+    if (operator === "$gte" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison < 0) return true;
+    if (operator === "$lt" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison >= 0) return true;
+    if (operator === "$lte" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison > 0) return true;
+    if (operator === "$eq") {
+      const targetMinComparison = compareParquetValues(target2, minVal, strict, element);
+      const targetMaxComparison = compareParquetValues(target2, maxVal, strict, element);
+      if (targetMinComparison !== void 0 && targetMinComparison < 0 || targetMaxComparison !== void 0 && targetMaxComparison > 0) return true;
+    }
+    if (operator === "$ne" && !mayContainNaN && equals(minVal, maxVal, strict) && equals(minVal, target2, strict)) return true;
+    if (operator === "$in" && Array.isArray(target2) && target2.every((value) => {
+      const valueMinComparison = compareParquetValues(value, minVal, strict, element);
+      const valueMaxComparison = compareParquetValues(value, maxVal, strict, element);
+      return valueMinComparison !== void 0 && valueMinComparison < 0 || valueMaxComparison !== void 0 && valueMaxComparison > 0;
+    })) return true;
+    if (operator === "$nin" && !mayContainNaN && Array.isArray(target2) && equals(minVal, maxVal, strict) && target2.some((value) => equals(minVal, value, strict))) return true;
+  }
+  return false;
+}
+function compareParquetValues(a, b2, strict, element) {
+  if (element?.type === "BYTE_ARRAY") {
+    if (typeof a !== "string" || typeof b2 !== "string") return void 0;
+    return compareBytes(encoder.encode(a), encoder.encode(b2));
+  }
+  if (a instanceof Uint8Array || b2 instanceof Uint8Array) {
+    if (!(a instanceof Uint8Array) || !(b2 instanceof Uint8Array)) return void 0;
+    return compareBytes(a, b2);
+  }
+  if (a < b2) return -1;
+  if (a > b2) return 1;
+  if (equals(a, b2, strict)) return 0;
+  return void 0;
+}
+function compareBytes(a, b2) {
+  const length = Math.min(a.length, b2.length);
+  for (let i2 = 0; i2 < length; i2++) {
+    if (a[i2] < b2[i2]) return -1;
+    if (a[i2] > b2[i2]) return 1;
+  }
+  if (a.length < b2.length) return -1;
+  if (a.length > b2.length) return 1;
+  return 0;
+}
+function matchesNull(condition, strict) {
+  return matchFilter({ value: null }, { value: condition }, strict);
+}
+function filterPageRanges(filter, columnPages, groupRows, strict = true) {
+  if (!filter) return void 0;
+  if ("$and" in filter && Array.isArray(filter.$and)) {
+    let ranges;
+    for (const subFilter of filter.$and) {
+      ranges = intersectRanges(ranges, filterPageRanges(subFilter, columnPages, groupRows, strict));
+    }
+    return ranges;
+  }
+  if ("$or" in filter && Array.isArray(filter.$or)) {
+    let ranges = [];
+    for (const subFilter of filter.$or) {
+      const subRanges = filterPageRanges(subFilter, columnPages, groupRows, strict);
+      if (!subRanges) return void 0;
+      ranges = unionRanges(ranges, subRanges);
+    }
+    return ranges;
+  }
+  if ("$nor" in filter && Array.isArray(filter.$nor)) {
+    return void 0;
+  }
+  let result;
+  for (const [field, condition] of Object.entries(filter)) {
+    const pages = columnPages[field];
+    if (!pages) continue;
+    const nullCanMatch = matchesNull(condition, strict);
+    const keep = [];
+    for (let i2 = 0; i2 < pages.pageStarts.length; i2++) {
+      const start = pages.pageStarts[i2];
+      const end = i2 + 1 < pages.pageStarts.length ? pages.pageStarts[i2 + 1] : groupRows;
+      const nullCount = pages.nullCounts?.[i2];
+      const matchingNulls = nullCanMatch && (nullCount === void 0 || nullCount > 0);
+      const skip = !pages.nullPages[i2] && !matchingNulls && canSkipStats(condition, pages.minValues[i2], pages.maxValues[i2], strict, pages.element);
+      if (!skip) {
+        const last2 = keep[keep.length - 1];
+        if (last2 && last2[1] === start) last2[1] = end;
+        else keep.push([start, end]);
+      }
+    }
+    result = intersectRanges(result, keep);
+  }
+  return result;
+}
+function intersectRanges(a, b2) {
+  if (!a) return b2;
+  if (!b2) return a;
+  const out = [];
+  let i2 = 0;
+  let j2 = 0;
+  while (i2 < a.length && j2 < b2.length) {
+    const start = Math.max(a[i2][0], b2[j2][0]);
+    const end = Math.min(a[i2][1], b2[j2][1]);
+    if (start < end) out.push([start, end]);
+    if (a[i2][1] < b2[j2][1]) i2++;
+    else j2++;
+  }
+  return out;
+}
+function unionRanges(a, b2) {
+  const out = [];
+  let i2 = 0;
+  let j2 = 0;
+  while (i2 < a.length || j2 < b2.length) {
+    const next = j2 >= b2.length || i2 < a.length && a[i2][0] <= b2[j2][0] ? a[i2++] : b2[j2++];
+    const last2 = out[out.length - 1];
+    if (last2 && next[0] <= last2[1]) last2[1] = Math.max(last2[1], next[1]);
+    else out.push([next[0], next[1]]);
+  }
+  return out;
+}
+function resolve(record2, path22) {
+  let value = record2;
+  for (const part of path22.split(".")) {
+    value = value?.[part];
+  }
+  return value;
+}
+
+// node_modules/hyparquet/src/plan.js
+var runLimit = 1 << 21;
+var columnGapLimit = 1 << 13;
+function parquetPlan(options) {
+  const { metadata, rowStart = 0, columns, useOffsetIndex = false } = options;
+  if (!metadata) throw new Error("parquetPlan requires metadata");
+  const groups = [];
+  const fetches = [];
+  const indexes = [];
+  const scanPlan = parquetPlanGroups(options);
+  for (const group of scanPlan.groups) {
+    const groupPlan = parquetPlanGroup({ ...group, columns, useOffsetIndex });
+    groups.push(...groupPlan.groups);
+    fetches.push(...groupPlan.fetches);
+    indexes.push(...groupPlan.indexes);
+  }
+  fetches.push(...indexes);
+  return { metadata, rowStart, rowEnd: scanPlan.rowEnd, columns, fetches, groups };
+}
+function parquetPlanGroups({ metadata, rowStart = 0, rowEnd = Infinity, columns, filter, filterStrict = true, bloomFiltersByGroup, schemaElements, pageRangesByGroup, pageLocationsByGroup }) {
+  if (!metadata) throw new Error("parquetPlan requires metadata");
+  const schemaTree2 = parquetSchema(metadata);
+  const physicalColumns = getPhysicalColumns(schemaTree2);
+  const elementsByPath = filter ? {
+    ...physicalSchemaElements(schemaTree2),
+    ...schemaElements
+  } : schemaElements;
+  const groups = [];
+  let groupStart = 0;
+  for (let groupIndex = 0; groupIndex < metadata.row_groups.length; groupIndex++) {
+    const rowGroup = metadata.row_groups[groupIndex];
+    const groupRows = Number(rowGroup.num_rows);
+    const groupEnd = groupStart + groupRows;
+    if (groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd && !canSkipRowGroup({
+      rowGroup,
+      physicalColumns,
+      filter,
+      strict: filterStrict,
+      bloomFilters: bloomFiltersByGroup?.[groupIndex],
+      schemaElements: elementsByPath
+    })) {
+      const selectStart = Math.max(rowStart - groupStart, 0);
+      const selectEnd = Math.min(rowEnd - groupStart, groupRows);
+      const pageRanges = pageRangesByGroup?.[groupIndex];
+      const pageLocations = pageLocationsByGroup?.[groupIndex];
+      let ranges = pageRanges ? pageRanges.map(([start, end]) => {
+        const range = [Math.max(start, selectStart), Math.min(end, selectEnd)];
+        return range;
+      }).filter(([start, end]) => start < end) : [[selectStart, selectEnd]];
+      if (ranges.length > 1) {
+        const canSplit = rowGroup.columns.every((chunk) => {
+          const columnName = chunk.meta_data?.path_in_schema[0];
+          const columnPath = chunk.meta_data?.path_in_schema.join(".");
+          if (columns && columnName && !columns.includes(columnName)) return true;
+          return !!(chunk.offset_index_offset && chunk.offset_index_length) || !!(columnPath && pageLocations?.[columnPath]);
+        });
+        ranges = canSplit ? coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) : [[ranges[0][0], ranges[ranges.length - 1][1]]];
+      }
+      if (ranges.length) {
+        groups.push({ rowGroup, groupIndex, groupStart, groupRows, ranges, pageRanges, pageLocations });
+      }
+    }
+    groupStart = groupEnd;
+  }
+  return { groups, rowEnd: isFinite(rowEnd) ? rowEnd : groupStart };
+}
+function parquetPlanGroup({ rowGroup, groupStart, groupRows, ranges, columns, useOffsetIndex = false, pageRanges, pageLocations }) {
+  const chunks2 = [];
+  const fetches = [];
+  const indexes = [];
+  const narrowed = ranges.length > 1 || ranges[0][0] > 0 || ranges[0][1] < groupRows;
+  for (const chunk of rowGroup.columns) {
+    const meta3 = chunk.meta_data;
+    if (chunk.file_path) throw new Error("parquet file_path not supported");
+    if (!meta3) throw new Error("parquet column metadata is undefined");
+    if (columns && !columns.includes(meta3.path_in_schema[0])) continue;
+    const columnOffset = meta3.dictionary_page_offset || meta3.data_page_offset;
+    const startByte = Number(columnOffset);
+    const endByte = Number(columnOffset + meta3.total_compressed_size);
+    const chunkPageLocations = pageLocations?.[meta3.path_in_schema.join(".")];
+    if (chunkPageLocations && narrowed) {
+      chunks2.push({ columnMetadata: meta3, pageLocations: chunkPageLocations, range: { startByte, endByte } });
+    } else if ((useOffsetIndex || pageRanges) && chunk.offset_index_offset && chunk.offset_index_length && narrowed) {
+      const startByte2 = Number(chunk.offset_index_offset);
+      chunks2.push({
+        columnMetadata: meta3,
+        offsetIndex: { startByte: startByte2, endByte: startByte2 + chunk.offset_index_length },
+        range: { startByte: Number(columnOffset), endByte }
+      });
+    } else {
+      chunks2.push({ columnMetadata: meta3, range: { startByte, endByte } });
+    }
+  }
+  const columnRanges = [];
+  let run3;
+  for (const chunk of chunks2) {
+    if ("pageLocations" in chunk) continue;
+    if ("offsetIndex" in chunk) {
+      indexes.push(chunk.offsetIndex);
+    } else if (columns) {
+      columnRanges.push(chunk.range);
+    } else if (run3 && chunk.range.endByte - run3.startByte <= runLimit) {
+      run3.endByte = chunk.range.endByte;
+    } else {
+      if (run3) fetches.push(run3);
+      run3 = { ...chunk.range };
+    }
+  }
+  if (run3) fetches.push(run3);
+  fetches.push(...coalesceByteRanges(columnRanges, columnGapLimit, runLimit));
+  const groups = ranges.map(([selectStart, selectEnd]) => ({
+    chunks: chunks2,
+    rowGroup,
+    groupStart,
+    groupRows,
+    selectStart,
+    selectEnd
+  }));
+  return { groups, fetches, indexes };
+}
+function coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) {
+  const selectedPageLayouts = rowGroup.columns.filter((chunk) => !columns || columns.includes(chunk.meta_data?.path_in_schema[0] || "")).map((chunk) => pageLocations?.[chunk.meta_data?.path_in_schema.join(".") || ""]);
+  const merged = [];
+  for (const range of ranges) {
+    const last2 = merged[merged.length - 1];
+    const overlapsPage = last2 && selectedPageLayouts.some((pages) => {
+      if (!pages) return true;
+      const lastPages = pagesForRange(last2, pages, Number(rowGroup.num_rows));
+      const rangePages = pagesForRange(range, pages, Number(rowGroup.num_rows));
+      return lastPages[0] <= rangePages[1] && rangePages[0] <= lastPages[1];
+    });
+    if (last2 && overlapsPage) last2[1] = range[1];
+    else merged.push([...range]);
+  }
+  return merged;
+}
+function pagesForRange([rangeStart, rangeEnd], pages, groupRows) {
+  let first2 = Infinity;
+  let last2 = -Infinity;
+  for (let i2 = 0; i2 < pages.length; i2++) {
+    const pageStart = Number(pages[i2].first_row_index);
+    const pageEnd = i2 + 1 < pages.length ? Number(pages[i2 + 1].first_row_index) : groupRows;
+    if (pageEnd > rangeStart && pageStart < rangeEnd) {
+      first2 = Math.min(first2, i2);
+      last2 = i2;
+    }
+  }
+  return [first2, last2];
+}
+async function prefetchBloomFilters({ file: file2, metadata, filter, filterStrict = true }) {
+  const result = metadata.row_groups.map(() => (
+    /** @type {Record<string, BloomFilter>} */
+    {}
+  ));
+  const eligibleCols = bloomEligibleColumns(filter);
+  if (eligibleCols.size === 0) return result;
+  const physicalColumns = getPhysicalColumns(parquetSchema(metadata));
+  const tasks = [];
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict })) return;
+    for (const colName of eligibleCols) {
+      const columnIdx = physicalColumns.indexOf(colName);
+      if (columnIdx === -1) continue;
+      const meta3 = rowGroup.columns[columnIdx]?.meta_data;
+      if (!meta3?.bloom_filter_offset || !meta3.bloom_filter_length) continue;
+      const start = Number(meta3.bloom_filter_offset);
+      const end = start + meta3.bloom_filter_length;
+      tasks.push((async () => {
+        const buffer = await file2.slice(start, end);
+        const bloom = readBloomFilter({ view: new DataView(buffer), offset: 0 });
+        if (bloom) result[rgIdx][colName] = bloom;
+      })());
+    }
+  });
+  if (tasks.length) await Promise.all(tasks);
+  return result;
+}
+async function prefetchPageIndexes({ file: file2, metadata, filter, filterStrict = true, rowStart = 0, rowEnd = Infinity, columns, bloomFiltersByGroup, schemaElements, parsers: parsers12 }) {
+  const pageRangesByGroup = metadata.row_groups.map(() => void 0);
+  const pageLocationsByGroup = metadata.row_groups.map(() => (
+    /** @type {Record<string, PageLocation[]>} */
+    {}
+  ));
+  if (filter && "$nor" in filter && Array.isArray(filter.$nor)) {
+    return { pageRangesByGroup, pageLocationsByGroup };
+  }
+  const filterColumns = pathsNeededForFilter(filter);
+  if (!filterColumns.length) return { pageRangesByGroup, pageLocationsByGroup };
+  const schemaTree2 = parquetSchema(metadata);
+  const physicalColumns = getPhysicalColumns(schemaTree2);
+  const elementsByPath = {
+    ...physicalSchemaElements(schemaTree2),
+    ...schemaElements
+  };
+  const indexRanges = [];
+  const indexTasks = [];
+  const candidateGroups = [];
+  let groupStart = 0;
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    const groupRows = Number(rowGroup.num_rows);
+    const groupEnd = groupStart + groupRows;
+    const overlaps = groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd;
+    groupStart = groupEnd;
+    if (!overlaps) return;
+    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict, bloomFilters: bloomFiltersByGroup?.[rgIdx], schemaElements: elementsByPath })) return;
+    const columnPages = {};
+    let columnTaskCount = 0;
+    const scheduledOffsetPaths = /* @__PURE__ */ new Set();
+    let hasFilterIndex = false;
+    for (const columnName of filterColumns) {
+      const columnIdx = physicalColumns.indexOf(columnName);
+      if (columnIdx === -1) continue;
+      const chunk = rowGroup.columns[columnIdx];
+      const meta3 = chunk?.meta_data;
+      if (!meta3) continue;
+      if (!chunk.column_index_offset || !chunk.column_index_length) continue;
+      if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
+      const element = elementsByPath[columnName];
+      if (!element) continue;
+      hasFilterIndex = true;
+      scheduledOffsetPaths.add(columnName);
+      const columnIndexStart = Number(chunk.column_index_offset);
+      const offsetIndexStart = Number(chunk.offset_index_offset);
+      const columnIndexEnd = columnIndexStart + chunk.column_index_length;
+      const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
+      indexRanges.push(
+        { startByte: columnIndexStart, endByte: columnIndexEnd },
+        { startByte: offsetIndexStart, endByte: offsetIndexEnd }
+      );
+      columnTaskCount++;
+      indexTasks.push(async (prefetchedFile) => {
+        const [columnIndexBuffer, offsetIndexBuffer] = await Promise.all([
+          prefetchedFile.slice(columnIndexStart, columnIndexEnd),
+          prefetchedFile.slice(offsetIndexStart, offsetIndexEnd)
+        ]);
+        const columnIndex = readColumnIndex({ view: new DataView(columnIndexBuffer), offset: 0 }, element, parsers12);
+        const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
+        pageLocationsByGroup[rgIdx][columnName] = offsetIndex.page_locations;
+        columnPages[columnName] = {
+          minValues: columnIndex.min_values,
+          maxValues: columnIndex.max_values,
+          nullPages: columnIndex.null_pages,
+          nullCounts: columnIndex.null_counts,
+          pageStarts: offsetIndex.page_locations.map((page) => Number(page.first_row_index)),
+          element
+        };
+      });
+    }
+    if (hasFilterIndex) {
+      for (const chunk of rowGroup.columns) {
+        const meta3 = chunk.meta_data;
+        if (!meta3) continue;
+        const columnName = meta3.path_in_schema[0];
+        const columnPath = meta3.path_in_schema.join(".");
+        if (columns && !columns.includes(columnName)) continue;
+        if (scheduledOffsetPaths.has(columnPath)) continue;
+        if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
+        scheduledOffsetPaths.add(columnPath);
+        const offsetIndexStart = Number(chunk.offset_index_offset);
+        const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
+        indexRanges.push({ startByte: offsetIndexStart, endByte: offsetIndexEnd });
+        columnTaskCount++;
+        indexTasks.push(async (prefetchedFile) => {
+          const offsetIndexBuffer = await prefetchedFile.slice(offsetIndexStart, offsetIndexEnd);
+          const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
+          pageLocationsByGroup[rgIdx][columnPath] = offsetIndex.page_locations;
+        });
+      }
+    }
+    if (columnTaskCount) {
+      candidateGroups.push({ rgIdx, groupRows, columnPages });
+    }
+  });
+  if (indexTasks.length) {
+    const prefetchedFile = prefetchAsyncBuffer(file2, { fetches: coalesceByteRanges(indexRanges) });
+    await Promise.all(indexTasks.map((task2) => task2(prefetchedFile)));
+    for (const { rgIdx, groupRows, columnPages } of candidateGroups) {
+      pageRangesByGroup[rgIdx] = filterPageRanges(filter, columnPages, groupRows, filterStrict);
+    }
+  }
+  return { pageRangesByGroup, pageLocationsByGroup };
+}
+function coalesceByteRanges(ranges, maxGap = 0, maxSize = Infinity) {
+  const sorted2 = ranges.map((range) => ({ ...range })).sort((a, b2) => a.startByte - b2.startByte || a.endByte - b2.endByte);
+  const merged = [];
+  for (const range of sorted2) {
+    const last2 = merged[merged.length - 1];
+    if (last2 && range.startByte <= last2.endByte + maxGap && Math.max(last2.endByte, range.endByte) - last2.startByte <= maxSize) {
+      last2.endByte = Math.max(last2.endByte, range.endByte);
+    } else {
+      merged.push(range);
+    }
+  }
+  return merged;
+}
+function physicalSchemaElements(schemaTree2) {
+  const elements = {};
+  function traverse(node2) {
+    if (node2.children.length) {
+      for (const child of node2.children) traverse(child);
+    } else {
+      elements[node2.path.join(".")] = node2.element;
+    }
+  }
+  traverse(schemaTree2);
+  return elements;
+}
+function prefetchAsyncBuffer(file2, { fetches }) {
+  const promises = fetches.map(({ startByte, endByte }) => file2.slice(startByte, endByte));
+  return {
+    byteLength: file2.byteLength,
+    slice(start, end = file2.byteLength) {
+      const index = fetches.findIndex(({ startByte, endByte }) => startByte <= start && end <= endByte);
+      if (index < 0) {
+        return file2.slice(start, end);
+      }
+      if (fetches[index].startByte !== start || fetches[index].endByte !== end) {
+        const startOffset = start - fetches[index].startByte;
+        const endOffset = end - fetches[index].startByte;
+        if (promises[index] instanceof Promise) {
+          return promises[index].then((buffer) => buffer.slice(startOffset, endOffset));
+        } else {
+          return promises[index].slice(startOffset, endOffset);
+        }
+      } else {
+        return promises[index];
+      }
+    }
+  };
+}
+
+// node_modules/hyparquet/src/variant.js
+var decoder3 = new TextDecoder();
+var metadataCache = /* @__PURE__ */ new WeakMap();
+function decodeVariantColumn(value, parsers12 = DEFAULT_PARSERS) {
+  if (Array.isArray(value)) {
+    return value.map((entry) => decodeVariantColumn(entry, parsers12));
+  }
+  if (typeof value !== "object") return value;
+  if ("metadata" in value) {
+    const metadata = parseVariantMetadata(value.metadata);
+    const shreddedFields = value.typed_value && decodeTypedValue(value.typed_value, metadata, parsers12);
+    const binaryValue = value.value && readVariant(makeReader(value.value), metadata, parsers12);
+    if (shreddedFields && binaryValue) {
+      return { ...binaryValue, ...shreddedFields };
+    }
+    return shreddedFields ?? binaryValue;
+  }
+  return value;
+}
+function decodeTypedValue(typedValue, metadata, parsers12) {
+  if (typedValue instanceof Date) return typedValue;
+  if (typedValue && typeof typedValue === "object" && !Array.isArray(typedValue) && !(typedValue instanceof Uint8Array)) {
+    if ("typed_value" in typedValue && typedValue.typed_value !== null && typedValue.typed_value !== void 0) {
+      return decodeTypedValue(typedValue.typed_value, metadata, parsers12);
+    }
+    if ("value" in typedValue && typedValue.value instanceof Uint8Array) {
+      return readVariant(makeReader(typedValue.value), metadata, parsers12);
+    }
+    if ("typed_value" in typedValue || "value" in typedValue) {
+      return null;
+    }
+    const result = {};
+    for (const [key2, field] of Object.entries(typedValue)) {
+      if (!metadata.dictionary.includes(key2)) continue;
+      result[key2] = decodeTypedValue(field, metadata, parsers12);
+    }
+    return result;
+  }
+  if (typedValue instanceof Uint8Array) {
+    return readVariant(makeReader(typedValue), metadata, parsers12);
+  }
+  if (Array.isArray(typedValue)) {
+    return typedValue.map((element) => decodeTypedValue(element, metadata, parsers12));
+  }
+  return typedValue;
+}
+function makeReader(bytes) {
+  return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+}
+function parseVariantMetadata(bytes) {
+  let bufferCache = metadataCache.get(bytes.buffer);
+  if (!bufferCache) {
+    bufferCache = /* @__PURE__ */ new Map();
+    metadataCache.set(bytes.buffer, bufferCache);
+  }
+  const key2 = `${bytes.byteOffset}:${bytes.byteLength}`;
+  const cached2 = bufferCache.get(key2);
+  if (cached2) return cached2;
+  const reader = makeReader(bytes);
+  const header = reader.view.getUint8(reader.offset++);
+  const version2 = header & 15;
+  if (version2 !== 1) throw new Error(`parquet unsupported variant metadata version: ${version2}`);
+  const sorted2 = (header >> 4 & 1) === 1;
+  const offsetSize = (header >> 6 & 3) + 1;
+  const dictionarySize = readUnsigned(reader, offsetSize);
+  const offsets = new Array(dictionarySize + 1);
+  for (let i2 = 0; i2 < offsets.length; i2++) {
+    offsets[i2] = readUnsigned(reader, offsetSize);
+  }
+  const base = reader.offset;
+  const dictionary = new Array(dictionarySize);
+  for (let i2 = 0; i2 < dictionarySize; i2++) {
+    const start = offsets[i2];
+    const end = offsets[i2 + 1];
+    const strBytes = new Uint8Array(bytes.buffer, bytes.byteOffset + base + start, end - start);
+    dictionary[i2] = decoder3.decode(strBytes);
+  }
+  const metadata = { dictionary, sorted: sorted2 };
+  bufferCache.set(key2, metadata);
+  return metadata;
+}
+function readUnsigned(reader, byteWidth2) {
+  let value = 0;
+  for (let i2 = 0; i2 < byteWidth2; i2++) {
+    value |= reader.view.getUint8(reader.offset + i2) << i2 * 8;
+  }
+  reader.offset += byteWidth2;
+  return value;
+}
+function readVariant(reader, metadata, parsers12) {
+  const typeByte = reader.view.getUint8(reader.offset++);
+  const basicType = typeByte & 3;
+  const header = typeByte >> 2;
+  if (basicType === 0) return readVariantPrimitive(reader, header, parsers12);
+  if (basicType === 2) return readVariantObject(reader, header, metadata, parsers12);
+  if (basicType === 3) return readVariantArray(reader, header, metadata, parsers12);
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header);
+  reader.offset += header;
+  return decoder3.decode(bytes);
+}
+function readVariantPrimitive(reader, typeId, parsers12) {
+  switch (typeId) {
+    case 0:
+      return null;
+    case 1:
+      return true;
+    case 2:
+      return false;
+    case 3: {
+      const value = reader.view.getInt8(reader.offset);
+      reader.offset += 1;
+      return value;
+    }
+    case 4: {
+      const value = reader.view.getInt16(reader.offset, true);
+      reader.offset += 2;
+      return value;
+    }
+    case 5: {
+      const value = reader.view.getInt32(reader.offset, true);
+      reader.offset += 4;
+      return value;
+    }
+    case 6: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 7: {
+      const value = reader.view.getFloat64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 8:
+      return readVariantDecimal(reader, 4);
+    case 9:
+      return readVariantDecimal(reader, 8);
+    case 10:
+      return readVariantDecimal(reader, 16);
+    case 11: {
+      const value = reader.view.getInt32(reader.offset, true);
+      reader.offset += 4;
+      return parsers12.dateFromDays(value);
+    }
+    case 12:
+    // timestamp_micros (utc)
+    case 13: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return parsers12.timestampFromMicroseconds(value);
+    }
+    case 14: {
+      const value = reader.view.getFloat32(reader.offset, true);
+      reader.offset += 4;
+      return value;
+    }
+    case 15:
+      return readVariantBinary(reader);
+    case 16: {
+      const bytes = readVariantBinary(reader);
+      return decoder3.decode(bytes);
+    }
+    case 17: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return value;
+    }
+    case 18:
+    // timestamp_nanos (utc)
+    case 19: {
+      const value = reader.view.getBigInt64(reader.offset, true);
+      reader.offset += 8;
+      return parsers12.timestampFromNanoseconds(value);
+    }
+    case 20: {
+      const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, 16);
+      reader.offset += 16;
+      const hex3 = Array.from(bytes, (b2) => b2.toString(16).padStart(2, "0")).join("");
+      return `${hex3.slice(0, 8)}-${hex3.slice(8, 12)}-${hex3.slice(12, 16)}-${hex3.slice(16, 20)}-${hex3.slice(20)}`;
+    }
+    default:
+      throw new Error(`parquet unsupported variant primitive type: ${typeId}`);
+  }
+}
+function readVariantObject(reader, header, metadata, parsers12) {
+  const offsetWidth = (header & 3) + 1;
+  const idWidth = (header >> 2 & 3) + 1;
+  const isLarge = header >> 4 & 1;
+  const numElements = isLarge ? readUnsigned(reader, 4) : reader.view.getUint8(reader.offset++);
+  const fieldIds = new Array(numElements);
+  for (let i2 = 0; i2 < numElements; i2++) {
+    fieldIds[i2] = readUnsigned(reader, idWidth);
+  }
+  const offsets = new Array(numElements + 1);
+  for (let i2 = 0; i2 < offsets.length; i2++) {
+    offsets[i2] = readUnsigned(reader, offsetWidth);
+  }
+  const out = {};
+  for (let i2 = 0; i2 < numElements; i2++) {
+    const key2 = metadata.dictionary[fieldIds[i2]];
+    const valueReader = {
+      view: reader.view,
+      offset: reader.offset + offsets[i2]
+    };
+    out[key2] = readVariant(valueReader, metadata, parsers12);
+  }
+  reader.offset += offsets[offsets.length - 1];
+  return out;
+}
+function readVariantArray(reader, header, metadata, parsers12) {
+  const fieldOffsetSize = header & 3;
+  const isLarge = header >> 2 & 1;
+  const offsetWidth = fieldOffsetSize + 1;
+  const numElements = readUnsigned(reader, isLarge ? 4 : 1);
+  const offsets = new Array(numElements + 1);
+  for (let i2 = 0; i2 < offsets.length; i2++) {
+    offsets[i2] = readUnsigned(reader, offsetWidth);
+  }
+  const valuesStart = reader.offset;
+  const result = new Array(numElements);
+  for (let i2 = 0; i2 < numElements; i2++) {
+    const valueReader = {
+      view: reader.view,
+      offset: valuesStart + offsets[i2]
+    };
+    result[i2] = readVariant(valueReader, metadata, parsers12);
+  }
+  reader.offset = valuesStart + offsets[offsets.length - 1];
+  return result;
+}
+function readVariantDecimal(reader, width) {
+  const scale = reader.view.getUint8(reader.offset);
+  reader.offset += 1;
+  let unscaled;
+  if (width === 4) {
+    unscaled = BigInt(reader.view.getInt32(reader.offset, true));
+    reader.offset += 4;
+  } else if (width === 8) {
+    unscaled = reader.view.getBigInt64(reader.offset, true);
+    reader.offset += 8;
+  } else {
+    const low = reader.view.getBigUint64(reader.offset, true);
+    const high = reader.view.getBigInt64(reader.offset + 8, true);
+    unscaled = high << 64n | low;
+    reader.offset += 16;
+  }
+  return Number(unscaled) * 10 ** -scale;
+}
+function readVariantBinary(reader) {
+  const length = reader.view.getUint32(reader.offset, true);
+  reader.offset += 4;
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
+  reader.offset += length;
+  return bytes;
+}
+
+// node_modules/hyparquet/src/assemble.js
+function assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (!definitionLevels?.length && !repetitionLevels.length) {
+    if (!maxDefinitionLevel || !values.length) return values;
+    definitionLevels = new Array(values.length).fill(maxDefinitionLevel);
+  }
+  const n = definitionLevels?.length || repetitionLevels.length;
+  const repetitionPath = schemaPath.map(({ element }) => element.repetition_type);
+  let valueIndex = 0;
+  const containerStack = [output2];
+  let currentContainer = output2;
+  let currentDepth = 0;
+  let currentDefLevel = 0;
+  let currentRepLevel = 0;
+  if (repetitionLevels[0]) {
+    while (currentDepth < repetitionPath.length - 2 && currentRepLevel < repetitionLevels[0]) {
+      currentDepth++;
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        currentContainer = currentContainer.at(-1);
+        containerStack.push(currentContainer);
+        currentDefLevel++;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
+    }
+  }
+  for (let i2 = 0; i2 < n; i2++) {
+    const def = definitionLevels?.length ? definitionLevels[i2] : maxDefinitionLevel;
+    const rep = repetitionLevels[i2];
+    while (currentDepth && (rep < currentRepLevel || repetitionPath[currentDepth] !== "REPEATED")) {
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        containerStack.pop();
+        currentDefLevel--;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel--;
+      currentDepth--;
+    }
+    currentContainer = containerStack.at(-1);
+    while ((currentDepth < repetitionPath.length - 2 || repetitionPath[currentDepth + 1] === "REPEATED") && (currentDefLevel < def || repetitionPath[currentDepth + 1] === "REQUIRED")) {
+      currentDepth++;
+      if (repetitionPath[currentDepth] !== "REQUIRED") {
+        const newList = [];
+        currentContainer.push(newList);
+        currentContainer = newList;
+        containerStack.push(newList);
+        currentDefLevel++;
+      }
+      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
+    }
+    if (def === maxDefinitionLevel) {
+      currentContainer.push(values[valueIndex++]);
+    } else if (currentDepth === repetitionPath.length - 2) {
+      currentContainer.push(null);
+    } else {
+      currentContainer.push([]);
+    }
+  }
+  if (!output2.length) {
+    for (let i2 = 0; i2 < maxDefinitionLevel; i2++) {
+      const newList = [];
+      currentContainer.push(newList);
+      currentContainer = newList;
+    }
+  }
+  return output2;
+}
+function assembleNested(subcolumnData, schema, parsers12, depth = 0) {
+  const path22 = schema.path.join(".");
+  const optional2 = schema.element.repetition_type === "OPTIONAL";
+  const nextDepth = optional2 ? depth + 1 : depth;
+  if (isListLike(schema)) {
+    let sublist = schema.children[0];
+    let subDepth = nextDepth;
+    if (sublist.children.length === 1) {
+      sublist = sublist.children[0];
+      subDepth++;
+    }
+    assembleNested(subcolumnData, sublist, parsers12, subDepth);
+    const subcolumn = sublist.path.join(".");
+    const values = subcolumnData.get(subcolumn);
+    if (!values) throw new Error("parquet list column missing values");
+    if (optional2) flattenAtDepth(values, depth);
+    subcolumnData.set(path22, values);
+    subcolumnData.delete(subcolumn);
+    return;
+  }
+  if (isMapLike(schema)) {
+    const mapName = schema.children[0].element.name;
+    assembleNested(subcolumnData, schema.children[0].children[0], parsers12, nextDepth + 1);
+    assembleNested(subcolumnData, schema.children[0].children[1], parsers12, nextDepth + 1);
+    const keys = subcolumnData.get(`${path22}.${mapName}.key`);
+    const values = subcolumnData.get(`${path22}.${mapName}.value`);
+    if (!keys) throw new Error("parquet map column missing keys");
+    if (!values) throw new Error("parquet map column missing values");
+    if (keys.length !== values.length) {
+      throw new Error("parquet map column key/value length mismatch");
+    }
+    const out = assembleMaps(keys, values, nextDepth);
+    if (optional2) flattenAtDepth(out, depth);
+    subcolumnData.delete(`${path22}.${mapName}.key`);
+    subcolumnData.delete(`${path22}.${mapName}.value`);
+    subcolumnData.set(path22, out);
+    return;
+  }
+  if (schema.children.length) {
+    const invertDepth = schema.element.repetition_type === "REQUIRED" ? depth : depth + 1;
+    const struct = {};
+    for (const child of schema.children) {
+      assembleNested(subcolumnData, child, parsers12, invertDepth);
+      const childData = subcolumnData.get(child.path.join("."));
+      if (!childData) throw new Error("parquet struct missing child data");
+      struct[child.element.name] = childData;
+    }
+    for (const child of schema.children) {
+      subcolumnData.delete(child.path.join("."));
+    }
+    let inverted = invertStruct(struct, invertDepth);
+    if (schema.element.logical_type?.type === "VARIANT") {
+      inverted = decodeVariantColumn(inverted, parsers12);
+    }
+    if (optional2) flattenAtDepth(inverted, depth);
+    subcolumnData.set(path22, inverted);
+  }
+}
+function flattenAtDepth(arr, depth) {
+  for (let i2 = 0; i2 < arr.length; i2++) {
+    if (depth) {
+      flattenAtDepth(arr[i2], depth - 1);
+    } else {
+      arr[i2] = arr[i2][0];
+    }
+  }
+}
+function assembleMaps(keys, values, depth) {
+  const out = [];
+  for (let i2 = 0; i2 < keys.length; i2++) {
+    if (depth) {
+      out.push(assembleMaps(keys[i2], values[i2], depth - 1));
+    } else {
+      if (keys[i2]) {
+        const obj = {};
+        for (let j2 = 0; j2 < keys[i2].length; j2++) {
+          const value = values[i2][j2];
+          obj[keys[i2][j2]] = value === void 0 ? null : value;
+        }
+        out.push(obj);
+      } else {
+        out.push(void 0);
+      }
+    }
+  }
+  return out;
+}
+function invertStruct(struct, depth) {
+  const keys = Object.keys(struct);
+  const length = struct[keys[0]]?.length;
+  const out = [];
+  for (let i2 = 0; i2 < length; i2++) {
+    const obj = {};
+    for (const key2 of keys) {
+      if (struct[key2].length !== length) throw new Error("parquet struct parsing error");
+      obj[key2] = struct[key2][i2];
+    }
+    if (depth) {
+      out.push(invertStruct(obj, depth - 1));
+    } else {
+      out.push(obj);
+    }
+  }
+  return out;
+}
+
+// node_modules/hyparquet/src/delta.js
+function deltaBinaryUnpack(reader, count3, output2) {
+  if (output2 instanceof Int32Array) {
+    deltaBinaryUnpackInt32(reader, count3, output2);
+    return;
+  }
+  const blockSize = readVarInt(reader);
+  const miniblockPerBlock = readVarInt(reader);
+  readVarInt(reader);
+  let value = readZigZagBigInt(reader);
+  let outputIndex = 0;
+  output2[outputIndex++] = value;
+  const valuesPerMiniblock = blockSize / miniblockPerBlock;
+  while (outputIndex < count3) {
+    const minDelta = readZigZagBigInt(reader);
+    const bitWidths = new Uint8Array(miniblockPerBlock);
+    for (let i2 = 0; i2 < miniblockPerBlock; i2++) {
+      bitWidths[i2] = reader.view.getUint8(reader.offset++);
+    }
+    for (let i2 = 0; i2 < miniblockPerBlock && outputIndex < count3; i2++) {
+      const bitWidth2 = bitWidths[i2];
+      if (bitWidth2) {
+        let bitpackPos = 0;
+        let miniblockCount = valuesPerMiniblock;
+        const mask = (1n << BigInt(bitWidth2)) - 1n;
+        while (miniblockCount && outputIndex < count3) {
+          let bits = BigInt(reader.view.getUint32(reader.offset, true) >>> bitpackPos) & mask;
+          bitpackPos += bitWidth2;
+          while (bitpackPos >= 32) {
+            bitpackPos -= 32;
+            reader.offset += 4;
+            if (bitpackPos) {
+              bits |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth2 - bitpackPos) & mask;
+            }
+          }
+          const delta = minDelta + bits;
+          value += delta;
+          output2[outputIndex++] = value;
+          miniblockCount--;
+        }
+        if (miniblockCount) {
+          reader.offset += Math.ceil((miniblockCount * bitWidth2 + bitpackPos) / 8);
+        }
+      } else {
+        for (let j2 = 0; j2 < valuesPerMiniblock && outputIndex < count3; j2++) {
+          value += minDelta;
+          output2[outputIndex++] = value;
+        }
+      }
+    }
+  }
+}
+function deltaBinaryUnpackInt32(reader, count3, output2) {
+  const blockSize = readVarInt(reader);
+  const miniblockPerBlock = readVarInt(reader);
+  readVarInt(reader);
+  let value = readZigZag(reader);
+  let outputIndex = 0;
+  output2[outputIndex++] = value;
+  const valuesPerMiniblock = blockSize / miniblockPerBlock;
+  const { view } = reader;
+  while (outputIndex < count3) {
+    const minDelta = readZigZagInt33(reader);
+    const bitWidthsOffset = reader.offset;
+    let offset = bitWidthsOffset + miniblockPerBlock;
+    for (let i2 = 0; i2 < miniblockPerBlock && outputIndex < count3; i2++) {
+      const bitWidth2 = view.getUint8(bitWidthsOffset + i2);
+      const end = offset + valuesPerMiniblock * bitWidth2 / 8;
+      let bitOffset = 0;
+      for (let j2 = 0; j2 < valuesPerMiniblock && outputIndex < count3; j2++) {
+        let residual = 0;
+        let bitsRead = 0;
+        while (bitsRead < bitWidth2) {
+          const bitsToRead = Math.min(8 - bitOffset, bitWidth2 - bitsRead);
+          if (bitsRead < 32) {
+            residual |= (view.getUint8(offset) >>> bitOffset & (1 << bitsToRead) - 1) << bitsRead;
+          }
+          bitsRead += bitsToRead;
+          bitOffset += bitsToRead;
+          if (bitOffset === 8) {
+            bitOffset = 0;
+            offset++;
+          }
+        }
+        value = value + minDelta + residual | 0;
+        output2[outputIndex++] = value;
+      }
+      offset = end;
+    }
+    reader.offset = offset;
+  }
+}
+function readZigZagInt33(reader) {
+  const start = reader.offset;
+  const low = readVarInt(reader);
+  const high = reader.offset - start === 5 ? reader.view.getUint8(start + 4) >>> 4 & 1 : 0;
+  return (low >>> 1 | high << 31) ^ -(low & 1);
+}
+function deltaLengthByteArray(reader, count3, output2) {
+  const lengths = new Int32Array(count3);
+  deltaBinaryUnpack(reader, count3, lengths);
+  for (let i2 = 0; i2 < count3; i2++) {
+    output2[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, lengths[i2]);
+    reader.offset += lengths[i2];
+  }
+}
+function deltaByteArray(reader, count3, output2) {
+  const prefixData = new Int32Array(count3);
+  deltaBinaryUnpack(reader, count3, prefixData);
+  const suffixData = new Int32Array(count3);
+  deltaBinaryUnpack(reader, count3, suffixData);
+  for (let i2 = 0; i2 < count3; i2++) {
+    const suffix = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, suffixData[i2]);
+    if (prefixData[i2]) {
+      output2[i2] = new Uint8Array(prefixData[i2] + suffixData[i2]);
+      output2[i2].set(output2[i2 - 1].subarray(0, prefixData[i2]));
+      output2[i2].set(suffix, prefixData[i2]);
+    } else {
+      output2[i2] = suffix;
+    }
+    reader.offset += suffixData[i2];
+  }
+}
+
+// node_modules/hyparquet/src/encoding.js
+function readRleBitPackedHybrid(reader, width, output2, length) {
+  if (length === void 0) {
+    length = reader.view.getUint32(reader.offset, true);
+    reader.offset += 4;
+  }
+  const startOffset = reader.offset;
+  let seen = 0;
+  while (seen < output2.length) {
+    const header = readVarInt(reader);
+    if (header & 1) {
+      seen = readBitPacked(reader, header, width, output2, seen);
+    } else {
+      const count3 = header >>> 1;
+      readRle(reader, count3, width, output2, seen);
+      seen += count3;
+    }
+  }
+  reader.offset = startOffset + length;
+}
+function readRle(reader, count3, bitWidth2, output2, seen) {
+  const width = bitWidth2 + 7 >> 3;
+  let value = 0;
+  for (let i2 = 0; i2 < width; i2++) {
+    value |= reader.view.getUint8(reader.offset++) << (i2 << 3);
+  }
+  for (let i2 = 0; i2 < count3; i2++) {
+    output2[seen + i2] = value;
+  }
+}
+function readBitPacked(reader, header, bitWidth2, output2, seen) {
+  let count3 = header >> 1 << 3;
+  const mask = (1 << bitWidth2) - 1;
+  let data = 0;
+  if (reader.offset < reader.view.byteLength) {
+    data = reader.view.getUint8(reader.offset++);
+  } else if (mask) {
+    throw new Error(`parquet bitpack offset ${reader.offset} out of range`);
+  }
+  let left = 8;
+  let right = 0;
+  while (count3) {
+    if (right > 8) {
+      right -= 8;
+      left -= 8;
+      data >>>= 8;
+    } else if (left - right < bitWidth2) {
+      data |= reader.view.getUint8(reader.offset) << left;
+      reader.offset++;
+      left += 8;
+    } else {
+      if (seen < output2.length) {
+        output2[seen++] = data >> right & mask;
+      }
+      count3--;
+      right += bitWidth2;
+    }
+  }
+  return seen;
+}
+function byteStreamSplit(reader, count3, type, typeLength) {
+  const width = byteWidth(type, typeLength);
+  const bytes = new Uint8Array(count3 * width);
+  for (let b2 = 0; b2 < width; b2++) {
+    for (let i2 = 0; i2 < count3; i2++) {
+      bytes[i2 * width + b2] = reader.view.getUint8(reader.offset++);
+    }
+  }
+  if (type === "FLOAT") return new Float32Array(bytes.buffer);
+  else if (type === "DOUBLE") return new Float64Array(bytes.buffer);
+  else if (type === "INT32") return new Int32Array(bytes.buffer);
+  else if (type === "INT64") return new BigInt64Array(bytes.buffer);
+  else if (type === "FIXED_LEN_BYTE_ARRAY") {
+    const split = new Array(count3);
+    for (let i2 = 0; i2 < count3; i2++) {
+      split[i2] = bytes.subarray(i2 * width, (i2 + 1) * width);
+    }
+    return split;
+  }
+  throw new Error(`parquet byte_stream_split unsupported type: ${type}`);
+}
+function byteWidth(type, typeLength) {
+  switch (type) {
+    case "INT32":
+    case "FLOAT":
+      return 4;
+    case "INT64":
+    case "DOUBLE":
+      return 8;
+    case "FIXED_LEN_BYTE_ARRAY":
+      if (!typeLength) throw new Error("parquet byteWidth missing type_length");
+      return typeLength;
+    default:
+      throw new Error(`parquet unsupported type: ${type}`);
+  }
+}
+
+// node_modules/hyparquet/src/plain.js
+function readPlain(reader, type, count3, fixedLength) {
+  if (count3 === 0) return [];
+  if (type === "BOOLEAN") {
+    return readPlainBoolean(reader, count3);
+  } else if (type === "INT32") {
+    return readPlainInt32(reader, count3);
+  } else if (type === "INT64") {
+    return readPlainInt64(reader, count3);
+  } else if (type === "INT96") {
+    return readPlainInt96(reader, count3);
+  } else if (type === "FLOAT") {
+    return readPlainFloat(reader, count3);
+  } else if (type === "DOUBLE") {
+    return readPlainDouble(reader, count3);
+  } else if (type === "BYTE_ARRAY") {
+    return readPlainByteArray(reader, count3);
+  } else if (type === "FIXED_LEN_BYTE_ARRAY") {
+    if (!fixedLength) throw new Error("parquet missing fixed length");
+    return readPlainByteArrayFixed(reader, count3, fixedLength);
+  } else {
+    throw new Error(`parquet unhandled type: ${type}`);
+  }
+}
+function readPlainBoolean(reader, count3) {
+  const values = new Array(count3);
+  for (let i2 = 0; i2 < count3; i2++) {
+    const byteOffset = reader.offset + (i2 / 8 | 0);
+    const bitOffset = i2 % 8;
+    const byte = reader.view.getUint8(byteOffset);
+    values[i2] = (byte & 1 << bitOffset) !== 0;
+  }
+  reader.offset += Math.ceil(count3 / 8);
+  return values;
+}
+function readPlainInt32(reader, count3) {
+  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Int32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 4)) : new Int32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
+  reader.offset += count3 * 4;
+  return values;
+}
+function readPlainInt64(reader, count3) {
+  const values = (reader.view.byteOffset + reader.offset) % 8 ? new BigInt64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 8)) : new BigInt64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
+  reader.offset += count3 * 8;
+  return values;
+}
+function readPlainInt96(reader, count3) {
+  const values = new Array(count3);
+  for (let i2 = 0; i2 < count3; i2++) {
+    const low = reader.view.getBigInt64(reader.offset + i2 * 12, true);
+    const high = reader.view.getInt32(reader.offset + i2 * 12 + 8, true);
+    values[i2] = BigInt(high) << 64n | low;
+  }
+  reader.offset += count3 * 12;
+  return values;
+}
+function readPlainFloat(reader, count3) {
+  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Float32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 4)) : new Float32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
+  reader.offset += count3 * 4;
+  return values;
+}
+function readPlainDouble(reader, count3) {
+  const values = (reader.view.byteOffset + reader.offset) % 8 ? new Float64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 8)) : new Float64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
+  reader.offset += count3 * 8;
+  return values;
+}
+function readPlainByteArray(reader, count3) {
+  const values = new Array(count3);
+  for (let i2 = 0; i2 < count3; i2++) {
+    const length = reader.view.getUint32(reader.offset, true);
+    reader.offset += 4;
+    values[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
+    reader.offset += length;
+  }
+  return values;
+}
+function readPlainByteArrayFixed(reader, count3, fixedLength) {
+  const values = new Array(count3);
+  for (let i2 = 0; i2 < count3; i2++) {
+    values[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, fixedLength);
+    reader.offset += fixedLength;
+  }
+  return values;
+}
+function align(buffer, offset, size) {
+  const aligned = new ArrayBuffer(size);
+  new Uint8Array(aligned).set(new Uint8Array(buffer, offset, size));
+  return aligned;
+}
+
+// node_modules/hyparquet/src/snappy.js
+var WORD_MASK = [0, 255, 65535, 16777215, 4294967295];
+function copyBytes(fromArray, fromPos, toArray, toPos, length) {
+  for (let i2 = 0; i2 < length; i2++) {
+    toArray[toPos + i2] = fromArray[fromPos + i2];
+  }
+}
+function snappyUncompress(input2, output2) {
+  const inputLength = input2.byteLength;
+  const outputLength = output2.byteLength;
+  let pos = 0;
+  let outPos = 0;
+  while (pos < inputLength) {
+    const c3 = input2[pos];
+    pos++;
+    if (c3 < 128) {
+      break;
+    }
+  }
+  if (outputLength && pos >= inputLength) {
+    throw new Error("invalid snappy length header");
+  }
+  while (pos < inputLength) {
+    const c3 = input2[pos];
+    let len = 0;
+    pos++;
+    if (pos >= inputLength) {
+      throw new Error("missing eof marker");
+    }
+    if ((c3 & 3) === 0) {
+      let len2 = (c3 >>> 2) + 1;
+      if (len2 > 60) {
+        if (pos + 3 >= inputLength) {
+          throw new Error("snappy error literal pos + 3 >= inputLength");
+        }
+        const lengthSize = len2 - 60;
+        len2 = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
+        len2 = (len2 & WORD_MASK[lengthSize]) + 1;
+        pos += lengthSize;
+      }
+      if (pos + len2 > inputLength) {
+        throw new Error("snappy error literal exceeds input length");
+      }
+      copyBytes(input2, pos, output2, outPos, len2);
+      pos += len2;
+      outPos += len2;
+    } else {
+      let offset = 0;
+      switch (c3 & 3) {
+        case 1:
+          len = (c3 >>> 2 & 7) + 4;
+          offset = input2[pos] + (c3 >>> 5 << 8);
+          pos++;
+          break;
+        case 2:
+          if (inputLength <= pos + 1) {
+            throw new Error("snappy error end of input");
+          }
+          len = (c3 >>> 2) + 1;
+          offset = input2[pos] + (input2[pos + 1] << 8);
+          pos += 2;
+          break;
+        case 3:
+          if (inputLength <= pos + 3) {
+            throw new Error("snappy error end of input");
+          }
+          len = (c3 >>> 2) + 1;
+          offset = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
+          pos += 4;
+          break;
+        default:
+          break;
+      }
+      if (offset === 0 || isNaN(offset)) {
+        throw new Error(`invalid offset ${offset} pos ${pos} inputLength ${inputLength}`);
+      }
+      if (offset > outPos) {
+        throw new Error("cannot copy from before start of buffer");
+      }
+      copyBytes(output2, outPos - offset, output2, outPos, len);
+      outPos += len;
+    }
+  }
+  if (outPos !== outputLength) throw new Error("premature end of input");
+}
+
+// node_modules/hyparquet/src/datapage.js
+function readDataPage(bytes, daph, { type, element, schemaPath }) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = { view, offset: 0 };
+  let dataPage;
+  const repetitionLevels = readRepetitionLevels(reader, daph, schemaPath);
+  const { definitionLevels, numNulls } = readDefinitionLevels(reader, daph, schemaPath);
+  const nValues = daph.num_values - numNulls;
+  if (daph.encoding === "PLAIN") {
+    dataPage = readPlain(reader, type, nValues, element.type_length);
+  } else if (daph.encoding === "PLAIN_DICTIONARY" || daph.encoding === "RLE_DICTIONARY" || daph.encoding === "RLE") {
+    const bitWidth2 = type === "BOOLEAN" ? 1 : view.getUint8(reader.offset++);
+    if (bitWidth2) {
+      dataPage = new Array(nValues);
+      if (type === "BOOLEAN") {
+        readRleBitPackedHybrid(reader, bitWidth2, dataPage);
+        dataPage = dataPage.map((x2) => !!x2);
+      } else {
+        readRleBitPackedHybrid(reader, bitWidth2, dataPage, view.byteLength - reader.offset);
+      }
+    } else {
+      dataPage = new Uint8Array(nValues);
+    }
+  } else if (daph.encoding === "BYTE_STREAM_SPLIT") {
+    dataPage = byteStreamSplit(reader, nValues, type, element.type_length);
+  } else if (daph.encoding === "DELTA_BINARY_PACKED") {
+    const int322 = type === "INT32";
+    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
+    deltaBinaryUnpack(reader, nValues, dataPage);
+  } else if (daph.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaLengthByteArray(reader, nValues, dataPage);
+  } else if (daph.encoding === "DELTA_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaByteArray(reader, nValues, dataPage);
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph.encoding}`);
+  }
+  return { definitionLevels, repetitionLevels, dataPage };
+}
+function readRepetitionLevels(reader, daph, schemaPath) {
+  if (schemaPath.length > 1) {
+    const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
+    if (maxRepetitionLevel) {
+      const values = new Array(daph.num_values);
+      readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values);
+      return values;
+    }
+  }
+  return [];
+}
+function readDefinitionLevels(reader, daph, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (!maxDefinitionLevel) return { definitionLevels: [], numNulls: 0 };
+  const definitionLevels = new Array(daph.num_values);
+  readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), definitionLevels);
+  let numNulls = daph.num_values;
+  for (const def of definitionLevels) {
+    if (def === maxDefinitionLevel) numNulls--;
+  }
+  if (numNulls === 0) definitionLevels.length = 0;
+  return { definitionLevels, numNulls };
+}
+function decompressPage(compressedBytes, uncompressed_page_size, codec2, compressors) {
+  let page;
+  const customDecompressor = compressors?.[codec2];
+  if (codec2 === "UNCOMPRESSED") {
+    page = compressedBytes;
+  } else if (customDecompressor) {
+    page = customDecompressor(compressedBytes, uncompressed_page_size);
+  } else if (codec2 === "SNAPPY") {
+    page = new Uint8Array(uncompressed_page_size);
+    snappyUncompress(compressedBytes, page);
+  } else {
+    throw new Error(`parquet unsupported compression codec: ${codec2}`);
+  }
+  if (page?.length !== uncompressed_page_size) {
+    throw new Error(`parquet decompressed page length ${page?.length} does not match header ${uncompressed_page_size}`);
+  }
+  return page;
+}
+function readDataPageV2(compressedBytes, ph, columnDecoder) {
+  const view = new DataView(compressedBytes.buffer, compressedBytes.byteOffset, compressedBytes.byteLength);
+  const reader = { view, offset: 0 };
+  const { type, element, schemaPath, codec: codec2, compressors } = columnDecoder;
+  const daph2 = ph.data_page_header_v2;
+  if (!daph2) throw new Error("parquet data page header v2 is undefined");
+  const repetitionLevels = readRepetitionLevelsV2(reader, daph2, schemaPath);
+  reader.offset = daph2.repetition_levels_byte_length;
+  const definitionLevels = readDefinitionLevelsV2(reader, daph2, schemaPath);
+  const uncompressedPageSize = ph.uncompressed_page_size - daph2.definition_levels_byte_length - daph2.repetition_levels_byte_length;
+  let page = compressedBytes.subarray(reader.offset);
+  if (daph2.is_compressed !== false) {
+    page = decompressPage(page, uncompressedPageSize, codec2, compressors);
+  }
+  const pageView = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const pageReader = { view: pageView, offset: 0 };
+  let dataPage;
+  const nValues = daph2.num_values - daph2.num_nulls;
+  if (daph2.encoding === "PLAIN") {
+    dataPage = readPlain(pageReader, type, nValues, element.type_length);
+  } else if (daph2.encoding === "RLE") {
+    dataPage = new Array(nValues);
+    readRleBitPackedHybrid(pageReader, 1, dataPage);
+    dataPage = dataPage.map((x2) => !!x2);
+  } else if (daph2.encoding === "PLAIN_DICTIONARY" || daph2.encoding === "RLE_DICTIONARY") {
+    const bitWidth2 = pageView.getUint8(pageReader.offset++);
+    dataPage = new Array(nValues);
+    readRleBitPackedHybrid(pageReader, bitWidth2, dataPage, uncompressedPageSize - 1);
+  } else if (daph2.encoding === "DELTA_BINARY_PACKED") {
+    const int322 = type === "INT32";
+    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
+    deltaBinaryUnpack(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaLengthByteArray(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "DELTA_BYTE_ARRAY") {
+    dataPage = new Array(nValues);
+    deltaByteArray(pageReader, nValues, dataPage);
+  } else if (daph2.encoding === "BYTE_STREAM_SPLIT") {
+    dataPage = byteStreamSplit(pageReader, nValues, type, element.type_length);
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph2.encoding}`);
+  }
+  return { definitionLevels, repetitionLevels, dataPage };
+}
+function readRepetitionLevelsV2(reader, daph2, schemaPath) {
+  const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
+  if (!maxRepetitionLevel) return [];
+  const values = new Array(daph2.num_values);
+  readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values, daph2.repetition_levels_byte_length);
+  return values;
+}
+function readDefinitionLevelsV2(reader, daph2, schemaPath) {
+  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
+  if (maxDefinitionLevel) {
+    const values = new Array(daph2.num_values);
+    readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), values, daph2.definition_levels_byte_length);
+    return values;
+  }
+}
+function bitWidth(value) {
+  return 32 - Math.clz32(value);
+}
+
+// node_modules/hyparquet/src/column.js
+function readColumn(reader, { groupStart, selectStart, selectEnd }, columnDecoder, onPage) {
+  const { pathInSchema, schemaPath } = columnDecoder;
+  const isFlat = isFlatColumn(schemaPath);
+  const chunks2 = [];
+  let dictionary = void 0;
+  let lastChunk = void 0;
+  let rowCount = 0;
+  let skipped = 0;
+  const emitLastChunk = onPage && (() => {
+    lastChunk && onPage({
+      pathInSchema,
+      columnData: lastChunk,
+      rowStart: groupStart + rowCount - lastChunk.length,
+      rowEnd: groupStart + rowCount
+    });
+  });
+  while (isFlat ? rowCount < selectEnd : reader.offset < reader.view.byteLength - 1) {
+    if (reader.offset >= reader.view.byteLength - 1) break;
+    const header = parquetHeader(reader);
+    if (header.type === "DICTIONARY_PAGE") {
+      const { data } = readPage(reader, header, columnDecoder, dictionary, void 0, 0);
+      if (data) dictionary = convert(data, columnDecoder);
+    } else {
+      const lastChunkLength = lastChunk?.length || 0;
+      const result = readPage(reader, header, columnDecoder, dictionary, lastChunk, selectStart - rowCount);
+      if (result.skipped) {
+        if (!chunks2.length) {
+          skipped += result.skipped;
+        }
+        rowCount += result.skipped;
+      } else if (result.data && lastChunk === result.data) {
+        rowCount += result.data.length - lastChunkLength;
+      } else if (result.data && result.data.length) {
+        emitLastChunk?.();
+        chunks2.push(result.data);
+        rowCount += result.data.length;
+        lastChunk = result.data;
+      }
+    }
+  }
+  emitLastChunk?.();
+  return { data: chunks2, skipped };
+}
+function readPage(reader, header, columnDecoder, dictionary, previousChunk, pageStart) {
+  const { type, element, schemaPath, codec: codec2, compressors } = columnDecoder;
+  const compressedBytes = new Uint8Array(
+    reader.view.buffer,
+    reader.view.byteOffset + reader.offset,
+    header.compressed_page_size
+  );
+  reader.offset += header.compressed_page_size;
+  if (header.type === "DATA_PAGE") {
+    const daph = header.data_page_header;
+    if (!daph) throw new Error("parquet data page header is undefined");
+    if (pageStart > daph.num_values && isFlatColumn(schemaPath)) {
+      return { skipped: daph.num_values };
+    }
+    const page = decompressPage(compressedBytes, Number(header.uncompressed_page_size), codec2, compressors);
+    const { definitionLevels, repetitionLevels, dataPage } = readDataPage(page, daph, columnDecoder);
+    const values = convertWithDictionary(dataPage, dictionary, daph.encoding, columnDecoder);
+    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
+    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
+    return { skipped: 0, data: assembled };
+  } else if (header.type === "DATA_PAGE_V2") {
+    const daph2 = header.data_page_header_v2;
+    if (!daph2) throw new Error("parquet data page header v2 is undefined");
+    if (pageStart > daph2.num_rows) {
+      return { skipped: daph2.num_rows };
+    }
+    const { definitionLevels, repetitionLevels, dataPage } = readDataPageV2(compressedBytes, header, columnDecoder);
+    const values = convertWithDictionary(dataPage, dictionary, daph2.encoding, columnDecoder);
+    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
+    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
+    return { skipped: 0, data: assembled };
+  } else if (header.type === "DICTIONARY_PAGE") {
+    const diph = header.dictionary_page_header;
+    if (!diph) throw new Error("parquet dictionary page header is undefined");
+    const page = decompressPage(
+      compressedBytes,
+      Number(header.uncompressed_page_size),
+      codec2,
+      compressors
+    );
+    const reader2 = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+    const dictArray = readPlain(reader2, type, diph.num_values, element.type_length);
+    return { skipped: 0, data: dictArray };
+  } else {
+    throw new Error(`parquet unsupported page type: ${header.type}`);
+  }
+}
+function parquetHeader(reader) {
+  const header = deserializeTCompactProtocol(reader);
+  const type = PageTypes[header.field_1];
+  const uncompressed_page_size = header.field_2;
+  const compressed_page_size = header.field_3;
+  const crc = header.field_4;
+  const data_page_header = header.field_5 && {
+    num_values: header.field_5.field_1,
+    encoding: Encodings[header.field_5.field_2],
+    definition_level_encoding: Encodings[header.field_5.field_3],
+    repetition_level_encoding: Encodings[header.field_5.field_4],
+    statistics: pageStatistics(header.field_5.field_5)
+  };
+  const index_page_header = header.field_6;
+  const dictionary_page_header = header.field_7 && {
+    num_values: header.field_7.field_1,
+    encoding: Encodings[header.field_7.field_2],
+    is_sorted: header.field_7.field_3
+  };
+  const data_page_header_v2 = header.field_8 && {
+    num_values: header.field_8.field_1,
+    num_nulls: header.field_8.field_2,
+    num_rows: header.field_8.field_3,
+    encoding: Encodings[header.field_8.field_4],
+    definition_levels_byte_length: header.field_8.field_5,
+    repetition_levels_byte_length: header.field_8.field_6,
+    is_compressed: header.field_8.field_7 === void 0 ? true : header.field_8.field_7,
+    // default true
+    statistics: pageStatistics(header.field_8.field_8)
+  };
+  return {
+    type,
+    uncompressed_page_size,
+    compressed_page_size,
+    crc,
+    data_page_header,
+    index_page_header,
+    dictionary_page_header,
+    data_page_header_v2
+  };
+}
+function pageStatistics(stats) {
+  return stats && {
+    max: stats.field_1,
+    min: stats.field_2,
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: stats.field_5,
+    min_value: stats.field_6,
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8
+  };
+}
+
+// node_modules/hyparquet/src/rowgroup.js
+function readRowGroup(options, { metadata }, groupPlan) {
+  const asyncColumns = [];
+  const schemaTree2 = parquetSchema(metadata);
+  for (const chunk of groupPlan.chunks) {
+    const { path_in_schema: pathInSchema } = chunk.columnMetadata;
+    const schemaPath = getTreePath(schemaTree2, pathInSchema);
+    const columnDecoder = {
+      pathInSchema,
+      element: schemaPath[schemaPath.length - 1].element,
+      schemaPath,
+      ...options,
+      ...chunk.columnMetadata,
+      // merge after options, so a partial parsers object keeps the defaults
+      parsers: { ...DEFAULT_PARSERS, ...options.parsers }
+    };
+    const { startByte, endByte } = chunk.range;
+    if ("pageLocations" in chunk) {
+      asyncColumns.push({
+        pathInSchema,
+        data: readSelectedPages(options, groupPlan, chunk, chunk.pageLocations, columnDecoder)
+      });
+    } else if ("offsetIndex" in chunk) {
+      asyncColumns.push({
+        pathInSchema,
+        // fetch offset index
+        data: Promise.resolve(options.file.slice(chunk.offsetIndex.startByte, chunk.offsetIndex.endByte)).then((arrayBuffer) => {
+          const pages = readOffsetIndex({ view: new DataView(arrayBuffer), offset: 0 }).page_locations;
+          return readSelectedPages(options, groupPlan, chunk, pages, columnDecoder);
+        })
+      });
+    } else {
+      asyncColumns.push({
+        pathInSchema,
+        data: Promise.resolve(options.file.slice(startByte, endByte)).then((buffer) => {
+          const reader = { view: new DataView(buffer), offset: 0 };
+          return readColumn(reader, groupPlan, columnDecoder, options.onPage);
+        })
+      });
+    }
+  }
+  return {
+    groupStart: groupPlan.groupStart,
+    groupRows: groupPlan.groupRows,
+    selectStart: groupPlan.selectStart,
+    selectEnd: groupPlan.selectEnd,
+    asyncColumns
+  };
+}
+async function readSelectedPages(options, groupPlan, chunk, pages, columnDecoder) {
+  const { data_page_offset, dictionary_page_offset } = chunk.columnMetadata;
+  const { selectStart, selectEnd } = groupPlan;
+  let { startByte, endByte } = chunk.range;
+  let skipped = -1;
+  const hasDict = dictionary_page_offset || data_page_offset < pages[0].offset;
+  for (let i2 = 0; i2 < pages.length; i2++) {
+    const page = pages[i2];
+    const pageStart = Number(page.first_row_index);
+    const pageEnd = i2 + 1 < pages.length ? Number(pages[i2 + 1].first_row_index) : groupPlan.groupRows;
+    if (skipped < 0 && pageEnd > selectStart) {
+      startByte = Number(page.offset);
+      skipped = pageStart;
+    }
+    if (pageStart < selectEnd) {
+      endByte = Number(page.offset) + page.compressed_page_size;
+    }
+  }
+  if (skipped < 0) skipped = 0;
+  let view;
+  if (hasDict && skipped) {
+    const dictLength = Number(pages[0].offset) - chunk.range.startByte;
+    const [dictBuffer, dataBuffer] = await Promise.all([
+      options.file.slice(chunk.range.startByte, Number(pages[0].offset)),
+      options.file.slice(startByte, endByte)
+    ]);
+    const combined = new Uint8Array(dictLength + dataBuffer.byteLength);
+    combined.set(new Uint8Array(dictBuffer, 0, dictLength));
+    combined.set(new Uint8Array(dataBuffer), dictLength);
+    view = new DataView(combined.buffer);
+  } else if (hasDict) {
+    view = new DataView(await options.file.slice(chunk.range.startByte, endByte));
+  } else {
+    view = new DataView(await options.file.slice(startByte, endByte));
+  }
+  const reader = { view, offset: 0 };
+  const adjustedGroupPlan = skipped ? {
+    ...groupPlan,
+    groupStart: groupPlan.groupStart + skipped,
+    selectStart: groupPlan.selectStart - skipped,
+    selectEnd: groupPlan.selectEnd - skipped
+  } : groupPlan;
+  const { data, skipped: columnSkipped } = readColumn(reader, adjustedGroupPlan, columnDecoder, options.onPage);
+  return {
+    data,
+    skipped: skipped + columnSkipped
+  };
+}
+async function asyncGroupToRows({ asyncColumns }, selectStart, selectEnd, columns, rowFormat) {
+  const asyncPages = await Promise.all(asyncColumns.map(
+    (column) => column.data.then(({ skipped, data }) => ({ skipped, data: flatten(data) }))
+  ));
+  const selectCount = selectEnd - selectStart;
+  if (rowFormat === "object") {
+    const groupData2 = Array(selectCount);
+    for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+      const rowData = {};
+      for (let i2 = 0; i2 < asyncColumns.length; i2++) {
+        const { data, skipped } = asyncPages[i2];
+        rowData[asyncColumns[i2].pathInSchema[0]] = data[selectStart + selectRow - skipped];
+      }
+      groupData2[selectRow] = rowData;
+    }
+    return groupData2;
+  }
+  const includedColumnNames = asyncColumns.map((child) => child.pathInSchema[0]).filter((name) => !columns || columns.includes(name));
+  const columnOrder = columns ?? includedColumnNames;
+  const columnIndexes = columnOrder.map((name) => asyncColumns.findIndex((column) => column.pathInSchema[0] === name));
+  const groupData = Array(selectCount);
+  for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+    const rowData = Array(asyncColumns.length);
+    for (let i2 = 0; i2 < columnOrder.length; i2++) {
+      const colIdx = columnIndexes[i2];
+      if (colIdx < 0) throw new Error(`parquet column not found: ${columnOrder[i2]}`);
+      const { data, skipped } = asyncPages[colIdx];
+      rowData[i2] = data[selectStart + selectRow - skipped];
+    }
+    groupData[selectRow] = rowData;
+  }
+  return groupData;
+}
+function assembleAsync(asyncRowGroup, schemaTree2, parsers12) {
+  const { asyncColumns } = asyncRowGroup;
+  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
+  const assembled = [];
+  for (const child of schemaTree2.children) {
+    if (child.children.length) {
+      const childColumns = asyncColumns.filter((column) => column.pathInSchema[0] === child.element.name);
+      if (!childColumns.length) continue;
+      assembled.push({
+        pathInSchema: child.path,
+        data: (async () => {
+          const resolved = await Promise.all(childColumns.map((c3) => c3.data));
+          const subcolumnData = /* @__PURE__ */ new Map();
+          const flattened = resolved.map(({ data }) => flatten(data));
+          const skipped = Math.max(asyncRowGroup.selectStart ?? 0, ...resolved.map((result) => result.skipped));
+          const end = Math.min(asyncRowGroup.selectEnd ?? Infinity, ...resolved.map((result, i2) => result.skipped + flattened[i2].length));
+          for (let i2 = 0; i2 < childColumns.length; i2++) {
+            const start = skipped - resolved[i2].skipped;
+            const length = Math.max(0, end - skipped);
+            subcolumnData.set(
+              childColumns[i2].pathInSchema.join("."),
+              flattened[i2].slice(start, start + length)
+            );
+          }
+          assembleNested(subcolumnData, child, allParsers);
+          const assembled2 = subcolumnData.get(child.element.name);
+          if (!assembled2) throw new Error("parquet column data not assembled");
+          return { data: [assembled2], skipped };
+        })()
+      });
+    } else {
+      const asyncColumn = asyncColumns.find((column) => column.pathInSchema[0] === child.element.name);
+      if (asyncColumn) assembled.push(asyncColumn);
+    }
+  }
+  return { ...asyncRowGroup, asyncColumns: assembled };
+}
+
+// node_modules/hyparquet/src/scan.js
+async function prepareParquetRead(options) {
+  const prepared = await prepareParquetOptions(options);
+  return {
+    options: prepared,
+    plan: parquetPlan(prepared)
+  };
+}
+async function prepareParquetOptions(options) {
+  const metadata = options.metadata ?? await parquetMetadataAsync(options.file, options);
+  const schemaColumns = parquetSchema(metadata).children.map((child) => child.element.name);
+  const filterColumns = columnsNeededForFilter(options.filter);
+  const missingFilterColumns = filterColumns.filter((column) => !schemaColumns.includes(column));
+  if (missingFilterColumns.length) {
+    throw new Error(`parquet filter columns not found: ${missingFilterColumns.join(", ")}`);
+  }
+  if (options.columns) {
+    const missingColumns = options.columns.filter((column) => !schemaColumns.includes(column));
+    if (missingColumns.length) throw new Error(`parquet column not found: ${missingColumns[0]}`);
+  }
+  let prepared = { ...options, metadata };
+  prepared = await withBloomFilters(prepared);
+  prepared = await withPageIndexes(prepared);
+  return prepared;
+}
+function readParquetPlan(options, plan) {
+  const readOptions = { ...options, file: prefetchAsyncBuffer(options.file, plan) };
+  return plan.groups.map((group) => readRowGroup(readOptions, plan, group));
+}
+async function withBloomFilters(options) {
+  if (!options.useBloomFilters || !options.filter || !options.metadata) return options;
+  const schemaTree2 = parquetSchema(options.metadata);
+  const schemaElements = {};
+  for (const child of schemaTree2.children) schemaElements[child.element.name] = child.element;
+  const bloomFiltersByGroup = await prefetchBloomFilters({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict
+  });
+  return { ...options, bloomFiltersByGroup, schemaElements };
+}
+async function withPageIndexes(options) {
+  if (!options.usePageIndex || !options.filter || !options.metadata) return options;
+  const { pageRangesByGroup, pageLocationsByGroup } = await prefetchPageIndexes({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict,
+    rowStart: options.rowStart,
+    rowEnd: options.rowEnd,
+    columns: options.columns,
+    bloomFiltersByGroup: options.bloomFiltersByGroup,
+    schemaElements: options.schemaElements,
+    parsers: options.parsers
+  });
+  return { ...options, pageRangesByGroup, pageLocationsByGroup };
+}
+
+// node_modules/hyparquet/src/read.js
+var rowIndex = (
+  /** @type {typeof import('../src/types.js').rowIndex} */
+  /* @__PURE__ */ Symbol("rowIndex")
+);
+async function parquetRead(options) {
+  options.metadata ??= await parquetMetadataAsync(options.file, options);
+  const { rowStart = 0, rowEnd, columns, onChunk, onComplete, rowFormat, filter, filterStrict = true } = options;
+  if (filter && rowFormat !== "object") {
+    throw new Error('parquet filter requires rowFormat: "object"');
+  }
+  if (options.includeRowIndex && rowFormat !== "object") {
+    throw new Error('parquet includeRowIndex requires rowFormat: "object"');
+  }
+  const filterColumns = columnsNeededForFilter(filter);
+  let readColumns = columns;
+  if (columns && filterColumns.length) {
+    const selectedColumns = new Set(columns);
+    const extraColumns = filterColumns.filter((column) => !selectedColumns.has(column));
+    if (extraColumns.length) readColumns = [...columns, ...extraColumns];
+  }
+  const readOptions = readColumns === columns ? options : { ...options, columns: readColumns };
+  const prepared = await prepareParquetRead(readOptions);
+  const preparedOptions = prepared.options;
+  const requiresProjection = readColumns !== columns;
+  const asyncGroups = readParquetPlan(preparedOptions, prepared.plan);
+  if (!onComplete && !onChunk) {
+    await awaitAllColumns(asyncGroups);
+    return;
+  }
+  if (!preparedOptions.metadata) throw new Error("parquet requires metadata");
+  const schemaTree2 = parquetSchema(preparedOptions.metadata);
+  const assembled = asyncGroups.map((arg) => assembleAsync(arg, schemaTree2, options.parsers));
+  if (onChunk) {
+    for (const asyncGroup of assembled) {
+      for (const asyncColumn of asyncGroup.asyncColumns) {
+        asyncColumn.data.then(({ data, skipped }) => {
+          let rowStart2 = asyncGroup.groupStart + skipped;
+          for (const columnData of data) {
+            onChunk({
+              columnName: asyncColumn.pathInSchema[0],
+              columnData,
+              rowStart: rowStart2,
+              rowEnd: rowStart2 + columnData.length
+            });
+            rowStart2 += columnData.length;
+          }
+        }, () => {
+        });
+      }
+    }
+  }
+  if (onComplete) {
+    await awaitAllColumns(assembled);
+    const rows = [];
+    for (const asyncGroup of assembled) {
+      const selectStart = asyncGroup.selectStart ?? Math.max(rowStart - asyncGroup.groupStart, 0);
+      const selectEnd = asyncGroup.selectEnd ?? Math.min((rowEnd ?? Infinity) - asyncGroup.groupStart, asyncGroup.groupRows);
+      const groupData = rowFormat === "object" ? await asyncGroupToRows(asyncGroup, selectStart, selectEnd, readColumns, "object") : await asyncGroupToRows(asyncGroup, selectStart, selectEnd, columns, "array");
+      if (options.includeRowIndex) {
+        for (let i2 = 0; i2 < groupData.length; i2++) {
+          Object.defineProperty(groupData[i2], rowIndex, {
+            value: asyncGroup.groupStart + selectStart + i2
+          });
+        }
+      }
+      if (filter) {
+        for (
+          const row of
+          /** @type {Record<string, any>[]} */
+          groupData
+        ) {
+          if (matchFilter(row, filter, filterStrict)) {
+            if (requiresProjection && columns) {
+              for (const col of filterColumns) {
+                if (!columns.includes(col)) delete row[col];
+              }
+            }
+            rows.push(row);
+          }
+        }
+      } else {
+        concat(rows, groupData);
+      }
+    }
+    onComplete(rows);
+  } else {
+    await awaitAllColumns(assembled);
+  }
+}
+async function awaitAllColumns(asyncGroups) {
+  const all = asyncGroups.flatMap((g) => g.asyncColumns.map((c3) => c3.data));
+  const results = await Promise.allSettled(all);
+  const failed2 = results.find((r2) => r2.status === "rejected");
+  if (failed2) throw failed2.reason;
+}
+function parquetReadObjects(options) {
+  return new Promise((onComplete, reject) => {
+    parquetRead({
+      ...options,
+      rowFormat: "object",
+      // force object output
+      onComplete
+    }).catch(reject);
+  });
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -6257,7 +9405,7 @@ __export(external_exports, {
   currencyCode: () => currencyCode2,
   custom: () => custom,
   date: () => date2,
-  decode: () => decode2,
+  decode: () => decode3,
   decodeAsync: () => decodeAsync2,
   deepPartial: () => deepPartial,
   describe: () => describe2,
@@ -6664,7 +9812,7 @@ __export(core_exports2, {
   config: () => config,
   createStandardJSONSchemaMethod: () => createStandardJSONSchemaMethod,
   createToJSONSchemaMethod: () => createToJSONSchemaMethod,
-  decode: () => decode,
+  decode: () => decode2,
   decodeAsync: () => decodeAsync,
   describe: () => describe,
   encode: () => encode,
@@ -6958,10 +10106,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path24) {
-  if (!path24)
+function getElementAtPath(obj, path22) {
+  if (!path22)
     return obj;
-  return path24.reduce((acc, key2) => acc?.[key2], obj);
+  return path22.reduce((acc, key2) => acc?.[key2], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -7301,11 +10449,11 @@ function explicitlyAborted(x2, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path24, issues) {
+function prefixIssues(path22, issues) {
   return issues.map((iss) => {
     var _a6;
     (_a6 = iss).path ?? (_a6.path = []);
-    iss.path.unshift(path24);
+    iss.path.unshift(path22);
     return iss;
   });
 }
@@ -7767,16 +10915,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path22 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path22, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path22, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -7815,17 +10963,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path24 = []) => {
+  const processError = (error63, path22 = []) => {
     var _a6;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path24, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path22, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path24, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path22, ...issue2.path]);
       } else {
-        const fullpath = [...path24, ...issue2.path];
+        const fullpath = [...path22, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -7864,8 +11012,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path24 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path24) {
+  const path22 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path22) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -8014,7 +11162,7 @@ var _decode = (_Err) => {
   };
   return fn;
 };
-var decode = /* @__PURE__ */ _decode($ZodRealError);
+var decode2 = /* @__PURE__ */ _decode($ZodRealError);
 var _encodeAsync = (_Err) => {
   const parseAsync3 = _parseAsync(_Err);
   const fn = async (schema, value, _ctx, _params) => {
@@ -19362,9 +22510,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v;
 }
-function numericOperand(value, label2) {
+function numericOperand(value, label) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -23379,7 +26527,7 @@ var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
 var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
 var encode2 = /* @__PURE__ */ _encode(ZodRealError);
-var decode2 = /* @__PURE__ */ _decode(ZodRealError);
+var decode3 = /* @__PURE__ */ _decode(ZodRealError);
 var encodeAsync2 = /* @__PURE__ */ _encodeAsync(ZodRealError);
 var decodeAsync2 = /* @__PURE__ */ _decodeAsync(ZodRealError);
 var safeEncode2 = /* @__PURE__ */ _safeEncode(ZodRealError);
@@ -23539,7 +26687,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     return encode2(this, data, params, { callee: _encode2 });
   },
   decode: function _decode2(data, params) {
-    return decode2(this, data, params, { callee: _decode2 });
+    return decode3(this, data, params, { callee: _decode2 });
   },
   encodeAsync: async function _encodeAsync2(data, params) {
     return await encodeAsync2(this, data, params, { callee: _encodeAsync2 });
@@ -25003,13 +28151,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path24 = ref.slice(1).split("/").filter(Boolean);
-  if (path24.length === 0) {
+  const path22 = ref.slice(1).split("/").filter(Boolean);
+  if (path22.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path24[0] === defsKey) {
-    const key2 = path24[1] === void 0 ? void 0 : decodeJSONPointerSegment(path24[1]);
+  if (path22[0] === defsKey) {
+    const key2 = path22[1] === void 0 ? void 0 : decodeJSONPointerSegment(path22[1]);
     if (!key2 || !ctx.defs[key2]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -25858,13 +29006,190 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
+// src/bench/datasets.ts
+var CANONICAL_DATASETS = {
+  humaneval: {
+    url: "https://raw.githubusercontent.com/openai/human-eval/6d43fb980f9fee3c892a914eda09951f772ad10d/data/HumanEval.jsonl.gz",
+    md5: "88771747746422b8669027625578460c",
+    description: "HumanEval (openai/human-eval data/HumanEval.jsonl.gz)"
+  },
+  humanevalplus: {
+    url: "https://github.com/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz",
+    md5: "fe585eb4df8c88d844eeb463ea4d0302",
+    description: "HumanEval+ v0.1.10 (evalplus/humanevalplus_release release asset)"
+  },
+  swebench: {
+    url: "https://huggingface.co/datasets/princeton-nlp/SWE-bench_Lite/resolve/main/data/test-00000-of-00001.parquet",
+    md5: null,
+    description: "SWE-bench Lite, test split (SWE-bench's published parquet)"
+  }
+};
+var humanEvalRecordSchema = external_exports.object({
+  task_id: external_exports.string().min(1),
+  prompt: external_exports.string(),
+  entry_point: external_exports.string().min(1),
+  canonical_solution: external_exports.string(),
+  test: external_exports.string()
+});
+var humanEvalPlusRecordSchema = humanEvalRecordSchema.extend({
+  contract: external_exports.string(),
+  // Only counted here: the evaluator (Python) reads the inputs from the file itself, because
+  // JavaScript numbers would turn 1.0 into 1 and round integers beyond 2^53.
+  base_input: external_exports.array(external_exports.unknown()),
+  plus_input: external_exports.array(external_exports.unknown()),
+  atol: external_exports.number().nonnegative()
+});
+var testList = external_exports.union([
+  external_exports.array(external_exports.string()),
+  external_exports.string().transform((text2, context) => {
+    try {
+      const parsed2 = JSON.parse(text2);
+      if (Array.isArray(parsed2) && parsed2.every((item) => typeof item === "string")) {
+        return parsed2;
+      }
+    } catch {
+    }
+    context.addIssue({ code: "custom", message: "must be a JSON-encoded list of strings" });
+    return external_exports.NEVER;
+  })
+]);
+var text = external_exports.union([external_exports.string(), external_exports.date().transform((date5) => date5.toISOString())]);
+var sweBenchRecordSchema = external_exports.object({
+  repo: external_exports.string().min(1),
+  instance_id: external_exports.string().min(1),
+  base_commit: external_exports.string().min(1),
+  patch: external_exports.string(),
+  test_patch: external_exports.string(),
+  problem_statement: external_exports.string(),
+  hints_text: external_exports.string().default(""),
+  created_at: text,
+  version: external_exports.union([external_exports.string(), external_exports.number().transform(String)]),
+  FAIL_TO_PASS: testList,
+  PASS_TO_PASS: testList,
+  environment_setup_commit: external_exports.string()
+});
+var SCHEMAS = {
+  humaneval: humanEvalRecordSchema,
+  humanevalplus: humanEvalPlusRecordSchema,
+  swebench: sweBenchRecordSchema
+};
+var ID_FIELD = {
+  humaneval: "task_id",
+  humanevalplus: "task_id",
+  swebench: "instance_id"
+};
+var isUrl = (source) => /^https?:\/\//i.test(source);
+function formatOf(name) {
+  const base = name.toLowerCase().replace(/\.gz$/, "");
+  if (base.endsWith(".parquet")) return "parquet";
+  if (base.endsWith(".json")) return "json";
+  return "jsonl";
+}
+async function decodeRows(bytes, name) {
+  const gzipped = bytes[0] === 31 && bytes[1] === 139;
+  const content = gzipped ? gunzipSync(bytes) : bytes;
+  const format = formatOf(name);
+  if (format === "parquet") {
+    const buffer = content.buffer.slice(
+      content.byteOffset,
+      content.byteOffset + content.byteLength
+    );
+    return { rows: await parquetReadObjects({ file: buffer }), md5: md5(content) };
+  }
+  const textContent = content.toString("utf8");
+  if (format === "json" || textContent.trimStart().startsWith("[")) {
+    const parsed2 = JSON.parse(textContent);
+    if (!Array.isArray(parsed2)) throw new Error("a .json dataset must hold an array of records");
+    return { rows: parsed2, md5: md5(content) };
+  }
+  const rows = textContent.split("\n").map((line, index) => ({ line, index })).filter(({ line }) => line.trim() !== "").map(({ line, index }) => {
+    try {
+      return JSON.parse(line);
+    } catch (error62) {
+      throw new Error(`line ${index + 1} is not JSON: ${errorMessage(error62)}`);
+    }
+  });
+  return { rows, md5: md5(content) };
+}
+function validateRecords(kind, rows) {
+  const schema = SCHEMAS[kind];
+  const idField = ID_FIELD[kind];
+  const records = [];
+  const warnings = [];
+  const seen = /* @__PURE__ */ new Set();
+  rows.forEach((row, index) => {
+    const parsed2 = schema.safeParse(row);
+    if (!parsed2.success) {
+      const issue2 = parsed2.error.issues[0];
+      const field = issue2?.path.map(String).join(".") || "record";
+      warnings.push(`record ${index + 1}: ${field}: ${issue2?.message ?? "invalid"}`);
+      return;
+    }
+    const id = String(parsed2.data[idField]);
+    if (seen.has(id)) {
+      warnings.push(`record ${index + 1}: duplicate ${idField} '${id}' skipped`);
+      return;
+    }
+    seen.add(id);
+    records.push(parsed2.data);
+  });
+  return { records, warnings };
+}
+async function loadDataset(kind, source, options) {
+  const canonical = CANONICAL_DATASETS[kind];
+  const given = source ?? canonical.url;
+  const expectedMd5 = options.expectedMd5 !== void 0 ? options.expectedMd5 : given === canonical.url ? canonical.md5 : null;
+  let file2;
+  let bytes;
+  if (isUrl(given)) {
+    const fetched = await fetchCached(
+      given,
+      options.cacheDir,
+      options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
+    );
+    ({ file: file2, bytes } = fetched);
+  } else {
+    file2 = path2.resolve(given);
+    try {
+      bytes = await readFile2(file2);
+    } catch (error62) {
+      throw new UsageError(
+        `Cannot read the dataset ${given}: ${errorMessage(error62)}. Pass an existing .jsonl, .jsonl.gz or .json file, or a URL.`
+      );
+    }
+  }
+  const name = isUrl(given) ? new URL(given).pathname : given;
+  if (formatOf(name) === "parquet" && kind !== "swebench") {
+    throw new UsageError(
+      `The dataset ${given} is parquet: only SWE-bench datasets may be parquet. Pass a .jsonl or .jsonl.gz file.`
+    );
+  }
+  let decoded;
+  try {
+    decoded = await decodeRows(bytes, name);
+  } catch (error62) {
+    throw new UsageError(`Cannot parse the dataset ${given}: ${errorMessage(error62)}.`);
+  }
+  if (expectedMd5 && decoded.md5 !== expectedMd5) {
+    throw new UsageError(
+      `The dataset ${given} has md5 ${decoded.md5}, not the expected ${expectedMd5}: it is not ${canonical.description}. Delete the cached copy at ${file2} or pass another --dataset.`
+    );
+  }
+  const { records, warnings } = validateRecords(kind, decoded.rows);
+  if (records.length === 0) {
+    const first2 = warnings[0] ? ` First problem: ${warnings[0]}.` : "";
+    throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first2}`);
+  }
+  return { kind, source: given, file: file2, md5: decoded.md5, records, warnings };
+}
+
 // src/python-helpers.ts
 import { spawn } from "node:child_process";
-import path from "node:path";
+import path3 from "node:path";
 import { fileURLToPath } from "node:url";
 var pythonHelpersDir = fileURLToPath(new URL("./python/", import.meta.url));
 function pythonHelper(name) {
-  return path.join(pythonHelpersDir, name);
+  return path3.join(pythonHelpersDir, name);
 }
 function interpreterNotFound(python) {
   return new UsageError(
@@ -25981,6 +29306,1947 @@ async function runJsonHelper(script, input2, options) {
   }
 }
 
+// src/report/markdown.ts
+var MAX_INLINE = 160;
+function truncate(text2, max) {
+  return text2.length <= max ? text2 : `${text2.slice(0, Math.max(0, max - 1))}\u2026`;
+}
+function escapeText(text2, max = MAX_INLINE) {
+  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/[\\`*_[\]|~<>]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/@(?=\w)/g, "@&#8203;");
+}
+function escapeHtml(text2, max = MAX_INLINE) {
+  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/@(?=\w)/g, "@&#8203;");
+}
+function codeSpan(text2, max = MAX_INLINE) {
+  const flat = truncate(text2.replace(/\r?\n/g, "\u23CE").replace(/\s+/g, " "), max).replace(
+    /\|/g,
+    "\\|"
+  );
+  if (flat.trim() === "") return "` `";
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run3) => run3.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+function codeBlock(code, language = "") {
+  const longest = Math.max(0, ...(code.match(/`{3,}/g) ?? []).map((run3) => run3.length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}${language}
+${code.replace(/\n+$/, "")}
+${fence}`;
+}
+function percent(numerator, denominator) {
+  if (denominator === 0) return "\u2013";
+  return `${Math.round(100 * numerator / denominator)}%`;
+}
+function ratio(covered, total) {
+  return total === 0 ? "\u2013" : `${percent(covered, total)} (${covered}/${total})`;
+}
+function plural2(count3, one, many = `${one}s`) {
+  return `${count3} ${count3 === 1 ? one : many}`;
+}
+function table(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+// src/bench/generation.ts
+var MAX_PROBLEMS = 50;
+var generationSchema = external_exports.object({
+  api: external_exports.enum(["completions", "chat"]),
+  endpoint: external_exports.string(),
+  samplesPerTask: external_exports.number(),
+  temperature: external_exports.number(),
+  topP: external_exports.number().nullable(),
+  maxTokens: external_exports.number(),
+  limit: external_exports.number().nullable(),
+  syntax: external_exports.object({ valid: external_exports.number(), total: external_exports.number() }),
+  failed: external_exports.number(),
+  finishReasons: external_exports.record(external_exports.string(), external_exports.number()),
+  llm: external_exports.object({
+    requests: external_exports.number(),
+    retries: external_exports.number(),
+    failures: external_exports.number(),
+    promptTokens: external_exports.number(),
+    completionTokens: external_exports.number()
+  }),
+  generationMs: external_exports.number(),
+  problems: external_exports.array(external_exports.object({ taskId: external_exports.string(), sample: external_exports.number(), reason: external_exports.string() }))
+});
+function generationSettings(info) {
+  const { api, samplesPerTask, temperature, topP, maxTokens, limit: limit2 } = info;
+  return JSON.stringify({ api, samplesPerTask, temperature, topP, maxTokens, limit: limit2 });
+}
+function mergeGeneration(parts) {
+  const first2 = parts[0];
+  const sum = (pick3) => parts.reduce((total, info) => total + pick3(info), 0);
+  const finishReasons = {};
+  for (const info of parts) {
+    for (const [reason, count3] of Object.entries(info.finishReasons)) {
+      finishReasons[reason] = (finishReasons[reason] ?? 0) + count3;
+    }
+  }
+  return {
+    ...first2,
+    syntax: { valid: sum((i2) => i2.syntax.valid), total: sum((i2) => i2.syntax.total) },
+    failed: sum((i2) => i2.failed),
+    finishReasons,
+    llm: {
+      requests: sum((i2) => i2.llm.requests),
+      retries: sum((i2) => i2.llm.retries),
+      failures: sum((i2) => i2.llm.failures),
+      promptTokens: sum((i2) => i2.llm.promptTokens),
+      completionTokens: sum((i2) => i2.llm.completionTokens)
+    },
+    generationMs: Math.max(...parts.map((i2) => i2.generationMs)),
+    problems: parts.flatMap((i2) => i2.problems).slice(0, MAX_PROBLEMS)
+  };
+}
+function renderGeneration(info) {
+  const sampling = info.temperature === 0 ? "greedy" : `temperature ${info.temperature}${info.topP !== null ? `, top_p ${info.topP}` : ""}`;
+  const reasons = Object.entries(info.finishReasons).sort(([a], [b2]) => a.localeCompare(b2)).map(([reason, count3]) => `${escapeText(reason)} ${count3}`).join(", ");
+  const lines = [
+    `- ${plural2(info.samplesPerTask, "sample")} per task, ${sampling}, at most ${info.maxTokens} new tokens (${info.api} API, ${codeSpan(info.endpoint)})${info.limit !== null ? `, first ${plural2(info.limit, "task")} of the dataset` : ""}.`,
+    `- Syntax validity: ${ratio(info.syntax.valid, info.syntax.total)} of the generated programs compile.`,
+    `- Completions by finish reason: ${reasons || "none"}; ${info.llm.promptTokens} prompt and ${info.llm.completionTokens} completion tokens.`
+  ];
+  if (info.failed > 0) {
+    lines.push(
+      `- **${plural2(info.failed, "request")} got no completion**: those samples count as errors.`
+    );
+  }
+  const shown = info.problems.slice(0, 5).map((p2) => `${escapeText(p2.taskId)} #${p2.sample}: ${escapeText(p2.reason, 120)}`);
+  if (shown.length > 0) lines.push(`- First problems: ${shown.join("; ")}.`);
+  return `### Generation
+
+${lines.join("\n")}`;
+}
+
+// src/bench/pass-at-k.ts
+var STANDARD_KS = [1, 10, 100];
+function passAtK(n, c3, k2) {
+  if (!Number.isInteger(n) || !Number.isInteger(c3) || !Number.isInteger(k2)) {
+    throw new RangeError(`pass@k needs integers, got n=${n}, c=${c3}, k=${k2}`);
+  }
+  if (n < 1 || c3 < 0 || c3 > n || k2 < 1 || k2 > n) {
+    throw new RangeError(`pass@k needs 0 <= c <= n and 1 <= k <= n, got n=${n}, c=${c3}, k=${k2}`);
+  }
+  if (n - c3 < k2) return 1;
+  let miss = 1;
+  for (let i2 = n - c3 + 1; i2 <= n; i2++) miss *= 1 - k2 / i2;
+  return 1 - miss;
+}
+function meanPassAtK(perTask, ks = STANDARD_KS) {
+  if (perTask.length === 0) return {};
+  const minN = Math.min(...perTask.map((task2) => task2.n));
+  const out = {};
+  for (const k2 of ks) {
+    if (k2 > minN) continue;
+    const sum = perTask.reduce((total, task2) => total + passAtK(task2.n, task2.c, k2), 0);
+    out[`pass@${k2}`] = sum / perTask.length;
+  }
+  return out;
+}
+
+// src/bench/shard.ts
+function parseShard(text2) {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text2);
+  const index = Number(match?.[1]);
+  const count3 = Number(match?.[2]);
+  if (!match || count3 < 1 || index < 1 || index > count3) {
+    throw new UsageError(
+      `--shard: expected K/N with 1 <= K <= N (e.g. --shard 2/4), got '${text2}'.`
+    );
+  }
+  return { index, count: count3 };
+}
+function compareTaskIds(a, b2) {
+  const split = (id) => id.match(/\d+|\D+/g) ?? [];
+  const left = split(a);
+  const right = split(b2);
+  for (let i2 = 0; i2 < Math.min(left.length, right.length); i2++) {
+    const x2 = left[i2];
+    const y2 = right[i2];
+    if (x2 === y2) continue;
+    const bothNumbers = /^\d/.test(x2) && /^\d/.test(y2);
+    if (bothNumbers && Number(x2) !== Number(y2)) return Number(x2) - Number(y2);
+    return x2 < y2 ? -1 : 1;
+  }
+  return left.length - right.length || (a < b2 ? -1 : a > b2 ? 1 : 0);
+}
+function shardTasks(taskIds, shard3) {
+  const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
+  if (!shard3) return sorted2;
+  return sorted2.filter((_2, position) => position % shard3.count === shard3.index - 1);
+}
+
+// src/bench/types.ts
+var EVAL_SUITES = ["humaneval", "humanevalplus"];
+var SUITE_TITLES = {
+  humaneval: "HumanEval",
+  humanevalplus: "HumanEval+"
+};
+var BENCH_SUITES = [
+  "humaneval",
+  "humanevalplus",
+  "testgen",
+  "swebench"
+];
+var BENCH_TITLES = {
+  ...SUITE_TITLES,
+  testgen: "Test generation (HumanEval+)",
+  swebench: "SWE-bench"
+};
+var SAMPLE_STATUSES = ["pass", "fail", "timeout", "error"];
+
+// src/bench/results.ts
+function emptyCounts() {
+  return { pass: 0, fail: 0, timeout: 0, error: 0 };
+}
+function sortedRecord(entries) {
+  return Object.fromEntries(entries.sort(([a], [b2]) => compareTaskIds(a, b2)));
+}
+function score(suite, results) {
+  const tasks = Object.values(results).filter((outcomes) => outcomes.length > 0);
+  const count3 = (outcomes, pick3) => outcomes.filter((outcome) => pick3(outcome) === "pass").length;
+  const base = meanPassAtK(tasks.map((o2) => ({ n: o2.length, c: count3(o2, (x2) => x2.base) })));
+  const plus = suite === "humanevalplus" ? meanPassAtK(tasks.map((o2) => ({ n: o2.length, c: count3(o2, (x2) => x2.plus) }))) : null;
+  const baseCounts = emptyCounts();
+  const plusCounts = suite === "humanevalplus" ? emptyCounts() : null;
+  for (const outcome of tasks.flat()) {
+    baseCounts[outcome.base] += 1;
+    if (plusCounts && outcome.plus) plusCounts[outcome.plus] += 1;
+  }
+  return { passAtK: { base, plus }, counts: { base: baseCounts, plus: plusCounts } };
+}
+function buildResults(input2) {
+  const perTask = /* @__PURE__ */ new Map();
+  input2.samples.forEach((sample, index) => {
+    if (sample.taskId in input2.taskErrors) return;
+    const outcome = input2.outcomes[index];
+    if (!outcome) throw new Error(`no outcome for sample ${index} (${sample.taskId})`);
+    const list = perTask.get(sample.taskId) ?? [];
+    list.push(outcome);
+    perTask.set(sample.taskId, list);
+  });
+  const results = sortedRecord([...perTask.entries()]);
+  const errors = Object.entries(input2.taskErrors).map(([taskId, reason]) => ({
+    taskId,
+    line: null,
+    reason: `not evaluated: ${reason}`
+  }));
+  const missingTasks = input2.scopeTasks.filter(
+    (taskId) => !perTask.has(taskId) && !(taskId in input2.taskErrors)
+  );
+  const invalidTasks = [...new Set(input2.invalidInputs.map((note3) => note3.taskId))];
+  return {
+    version: 1,
+    suite: input2.suite,
+    dataset: input2.dataset,
+    tasks: perTask.size,
+    samples: [...perTask.values()].reduce((total, list) => total + list.length, 0),
+    ...score(input2.suite, results),
+    model: input2.model,
+    createdAt: input2.createdAt,
+    shard: input2.shard,
+    merged: null,
+    missingTasks: [...missingTasks].sort(compareTaskIds),
+    limits: input2.limits,
+    skipped: [...input2.skipped, ...errors],
+    excludedInputs: [...input2.excludedInputs],
+    invalidInputs: {
+      count: input2.invalidInputs.length,
+      dropped: input2.limits.dropInvalidInputs,
+      tasks: invalidTasks.sort(compareTaskIds)
+    },
+    timings: input2.timings,
+    ...input2.generation ? { generation: input2.generation } : {},
+    // Last: the per-sample outcomes are the long part of the file.
+    results
+  };
+}
+var status = external_exports.enum(SAMPLE_STATUSES);
+var counts = external_exports.object({
+  pass: external_exports.number(),
+  fail: external_exports.number(),
+  timeout: external_exports.number(),
+  error: external_exports.number()
+});
+var note = external_exports.object({
+  taskId: external_exports.string(),
+  phase: external_exports.enum(["base", "plus"]),
+  index: external_exports.number(),
+  reason: external_exports.string()
+});
+var suiteResultsSchema = external_exports.object({
+  version: external_exports.literal(1),
+  suite: external_exports.enum(EVAL_SUITES),
+  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
+  tasks: external_exports.number(),
+  samples: external_exports.number(),
+  passAtK: external_exports.object({
+    base: external_exports.record(external_exports.string(), external_exports.number()),
+    plus: external_exports.record(external_exports.string(), external_exports.number()).nullable()
+  }),
+  results: external_exports.record(
+    external_exports.string(),
+    external_exports.array(external_exports.object({ base: status, plus: status.nullable(), detail: external_exports.string().nullable() }))
+  ),
+  counts: external_exports.object({ base: counts, plus: counts.nullable() }),
+  model: external_exports.string().nullable(),
+  createdAt: external_exports.string(),
+  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
+  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
+  missingTasks: external_exports.array(external_exports.string()),
+  limits: external_exports.object({
+    minTimeLimit: external_exports.number(),
+    timeLimitFactor: external_exports.number(),
+    maxPhaseSeconds: external_exports.number(),
+    checkTimeLimit: external_exports.number(),
+    memoryLimitMiB: external_exports.number(),
+    dropInvalidInputs: external_exports.boolean()
+  }),
+  skipped: external_exports.array(
+    external_exports.object({ taskId: external_exports.string().nullable(), line: external_exports.number().nullable(), reason: external_exports.string() })
+  ),
+  excludedInputs: external_exports.array(note),
+  invalidInputs: external_exports.object({ count: external_exports.number(), dropped: external_exports.boolean(), tasks: external_exports.array(external_exports.string()) }),
+  timings: external_exports.object({ totalMs: external_exports.number(), groundTruthMs: external_exports.number(), evaluationMs: external_exports.number() }),
+  generation: generationSchema.optional()
+});
+function sameLimits(a, b2) {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b2, Object.keys(b2).sort());
+}
+function mergeResults(parts, createdAt) {
+  const first2 = parts[0];
+  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
+  const reference = first2.results;
+  const seenShards = /* @__PURE__ */ new Map();
+  const owner = /* @__PURE__ */ new Map();
+  for (const { label, results: results2 } of parts) {
+    const differ = (what, mine, theirs) => new Error(
+      `${label} ${what} ${String(mine)}, but ${first2.label} ${what} ${String(theirs)}: these are not shards of one run.`
+    );
+    if (!results2.shard)
+      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
+    if (results2.suite !== reference.suite) throw differ("is suite", results2.suite, reference.suite);
+    if (results2.dataset.md5 !== reference.dataset.md5) {
+      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
+    }
+    if (results2.shard.count !== reference.shard?.count) {
+      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
+    }
+    if (results2.model !== reference.model)
+      throw differ("has model", results2.model, reference.model);
+    if (!sameLimits(results2.limits, reference.limits)) {
+      throw differ("has limits", JSON.stringify(results2.limits), JSON.stringify(reference.limits));
+    }
+    const generated = (r2) => r2.generation ? generationSettings(r2.generation) : null;
+    if (generated(results2) !== generated(reference)) {
+      throw differ("was generated with", generated(results2), generated(reference));
+    }
+    const other = seenShards.get(results2.shard.index);
+    if (other)
+      throw new Error(
+        `${label} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
+      );
+    seenShards.set(results2.shard.index, label);
+    for (const taskId of [...Object.keys(results2.results), ...results2.missingTasks]) {
+      const previous = owner.get(taskId);
+      if (previous)
+        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
+      owner.set(taskId, label);
+    }
+  }
+  const all = parts.map((part) => part.results);
+  const results = sortedRecord(all.flatMap((r2) => Object.entries(r2.results)));
+  const invalidTasks = [...new Set(all.flatMap((r2) => r2.invalidInputs.tasks))];
+  const max = (pick3) => Math.max(...all.map((r2) => pick3(r2.timings)));
+  return {
+    version: 1,
+    suite: reference.suite,
+    dataset: reference.dataset,
+    tasks: all.reduce((total, r2) => total + r2.tasks, 0),
+    samples: all.reduce((total, r2) => total + r2.samples, 0),
+    ...score(reference.suite, results),
+    model: reference.model,
+    createdAt,
+    shard: null,
+    merged: { shards: [...seenShards.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    missingTasks: all.flatMap((r2) => r2.missingTasks).sort(compareTaskIds),
+    limits: reference.limits,
+    // Every shard reports the samples file's unusable lines: keep one copy of each.
+    skipped: [
+      ...new Map(
+        all.flatMap((r2) => r2.skipped).map((item) => [JSON.stringify(item), item])
+      ).values()
+    ],
+    excludedInputs: all.flatMap((r2) => r2.excludedInputs),
+    invalidInputs: {
+      count: all.reduce((total, r2) => total + r2.invalidInputs.count, 0),
+      dropped: reference.invalidInputs.dropped,
+      tasks: invalidTasks.sort(compareTaskIds)
+    },
+    // Shards run in parallel: the merged run took as long as its slowest shard.
+    timings: {
+      totalMs: max((t2) => t2.totalMs),
+      groundTruthMs: max((t2) => t2.groundTruthMs),
+      evaluationMs: max((t2) => t2.evaluationMs)
+    },
+    ...reference.generation ? { generation: mergeGeneration(all.map((r2) => r2.generation)) } : {},
+    results
+  };
+}
+
+// src/bench/evaluate.ts
+var DEFAULT_LIMITS = {
+  minTimeLimit: 1,
+  timeLimitFactor: 4,
+  maxPhaseSeconds: 60,
+  checkTimeLimit: 3,
+  memoryLimitMiB: 4096,
+  dropInvalidInputs: false
+};
+var ENV_ALLOWLIST = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HOME", "TMPDIR", "SYSTEMROOT"];
+function evaluatorEnv(env = process.env) {
+  const kept = ENV_ALLOWLIST.filter((key2) => env[key2]).map((key2) => [key2, env[key2]]);
+  return { ...Object.fromEntries(kept), PYTHONDONTWRITEBYTECODE: "1" };
+}
+var status2 = external_exports.enum(SAMPLE_STATUSES);
+var note2 = external_exports.object({
+  taskId: external_exports.string(),
+  phase: external_exports.enum(["base", "plus"]),
+  index: external_exports.number(),
+  reason: external_exports.string()
+});
+var responseSchema = external_exports.object({
+  outcomes: external_exports.array(
+    external_exports.object({ base: status2, plus: status2.nullable(), detail: external_exports.string().nullable() })
+  ),
+  taskErrors: external_exports.record(external_exports.string(), external_exports.string()),
+  excludedInputs: external_exports.array(note2),
+  invalidInputs: external_exports.array(note2).default([]),
+  groundTruth: external_exports.object({ cached: external_exports.number(), computed: external_exports.number(), seconds: external_exports.number() }),
+  batches: external_exports.number(),
+  timings: external_exports.object({ groundTruthSeconds: external_exports.number(), evaluationSeconds: external_exports.number() })
+});
+async function evaluateSamples(request) {
+  const limits = { ...DEFAULT_LIMITS, ...request.limits };
+  const started = Date.now();
+  const raw = await runJsonHelper(
+    "bench_evaluate.py",
+    {
+      suite: request.suite,
+      dataset: { path: request.dataset.file, md5: request.dataset.md5 },
+      cacheDir: request.cacheDir,
+      samples: request.samples.map(({ taskId, solution }) => ({ taskId, solution })),
+      settings: { ...limits, jobs: request.jobs ?? null }
+    },
+    { python: request.python, env: evaluatorEnv(), needsSite: true }
+  );
+  const response = responseSchema.parse(raw);
+  if (response.outcomes.length !== request.samples.length) {
+    throw new Error(
+      `the evaluator returned ${response.outcomes.length} outcomes for ${request.samples.length} samples`
+    );
+  }
+  return {
+    outcomes: response.outcomes,
+    taskErrors: response.taskErrors,
+    excludedInputs: response.excludedInputs,
+    invalidInputs: response.invalidInputs,
+    groundTruth: response.groundTruth,
+    batches: response.batches,
+    limits,
+    timings: {
+      totalMs: Date.now() - started,
+      groundTruthMs: Math.round(1e3 * response.timings.groundTruthSeconds),
+      evaluationMs: Math.round(1e3 * response.timings.evaluationSeconds)
+    }
+  };
+}
+async function evaluateSuite(request) {
+  const shard3 = request.shard ?? null;
+  const scopeTasks2 = shardTasks(
+    request.dataset.records.map((record2) => record2.task_id),
+    shard3
+  );
+  const inScope = new Set(scopeTasks2);
+  const samples = request.samples.filter((sample) => inScope.has(sample.taskId));
+  const run3 = await evaluateSamples({
+    suite: request.suite,
+    dataset: { file: request.dataset.file, md5: request.dataset.md5 },
+    samples,
+    python: request.python,
+    cacheDir: request.cacheDir,
+    jobs: request.jobs,
+    limits: request.limits
+  });
+  const datasetWarnings = request.dataset.warnings.map((warning) => ({
+    taskId: null,
+    line: null,
+    reason: `dataset ${warning}`
+  }));
+  return buildResults({
+    suite: request.suite,
+    dataset: { path: request.dataset.source, md5: request.dataset.md5 },
+    samples,
+    outcomes: run3.outcomes,
+    scopeTasks: scopeTasks2,
+    taskErrors: run3.taskErrors,
+    model: request.model ?? null,
+    shard: shard3,
+    limits: run3.limits,
+    skipped: [...datasetWarnings, ...request.skipped ?? []],
+    excludedInputs: run3.excludedInputs,
+    invalidInputs: run3.invalidInputs,
+    timings: run3.timings,
+    createdAt: (request.now ?? (() => /* @__PURE__ */ new Date()))().toISOString()
+  });
+}
+
+// src/bench/history.ts
+import { readFile as readFile3 } from "node:fs/promises";
+var entrySchema = external_exports.object({
+  runId: external_exports.string().min(1),
+  date: external_exports.string(),
+  model: external_exports.string().nullable(),
+  suite: external_exports.enum(BENCH_SUITES),
+  datasetMd5: external_exports.string(),
+  passAt1: external_exports.object({ base: external_exports.number().nullable(), plus: external_exports.number().nullable() }),
+  samples: external_exports.number(),
+  tasks: external_exports.number(),
+  metrics: external_exports.record(external_exports.string(), external_exports.number().nullable()).optional(),
+  scope: external_exports.string().optional()
+});
+var legacySwebenchSchema = external_exports.object({
+  runId: external_exports.string().min(1),
+  date: external_exports.string(),
+  model: external_exports.string().nullable(),
+  suite: external_exports.literal("swebench"),
+  datasetMd5: external_exports.string(),
+  scope: external_exports.string(),
+  instances: external_exports.number(),
+  evaluated: external_exports.number(),
+  successRate: external_exports.number().nullable(),
+  patchCoverage: external_exports.number().nullable()
+}).transform((old) => ({
+  runId: old.runId,
+  date: old.date,
+  model: old.model,
+  suite: "swebench",
+  datasetMd5: old.datasetMd5,
+  passAt1: { base: null, plus: null },
+  samples: old.instances,
+  tasks: old.evaluated,
+  metrics: { successRate: old.successRate, patchCoverage: old.patchCoverage },
+  scope: old.scope
+}));
+var historySchema = external_exports.object({
+  version: external_exports.literal(1),
+  runs: external_exports.array(
+    external_exports.unknown().transform((run3, ctx) => {
+      const legacy = run3 ?? {};
+      const schema = legacy.suite === "swebench" && legacy.passAt1 === void 0 ? legacySwebenchSchema : entrySchema;
+      const parsed2 = schema.safeParse(run3);
+      if (parsed2.success) return parsed2.data;
+      for (const issue2 of parsed2.error.issues) {
+        ctx.addIssue({ code: "custom", path: issue2.path, message: issue2.message });
+      }
+      return external_exports.NEVER;
+    })
+  )
+});
+function emptyHistory() {
+  return { version: 1, runs: [] };
+}
+function defaultRunId(env, now) {
+  return env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}` : `local-${now.toISOString()}`;
+}
+function scopeOf(taskIds) {
+  return md5([...new Set(taskIds)].sort(compareTaskIds).join("\n"));
+}
+function historyFigures(results) {
+  return {
+    model: results.model,
+    suite: results.suite,
+    datasetMd5: results.dataset.md5,
+    passAt1: {
+      base: results.passAtK.base["pass@1"] ?? null,
+      plus: results.passAtK.plus?.["pass@1"] ?? null
+    },
+    samples: results.samples,
+    tasks: results.tasks,
+    scope: scopeOf(Object.keys(results.results))
+  };
+}
+function appendRun(history, entry) {
+  if (history.runs.some((run3) => run3.runId === entry.runId)) return { history, appended: false };
+  return { history: { ...history, runs: [...history.runs, entry] }, appended: true };
+}
+var HEADLINES = {
+  humaneval: { title: "HumanEval pass@1", pick: (e) => e.passAt1.base },
+  humanevalplus: { title: "HumanEval+ pass@1", pick: (e) => e.passAt1.plus },
+  testgen: { title: "Test generation kill rate", pick: (e) => e.metrics?.killRate ?? null },
+  swebench: {
+    title: "SWE-bench fail-to-pass success rate",
+    pick: (e) => e.metrics?.successRate ?? null
+  }
+};
+function headlineTitle(suite) {
+  return HEADLINES[suite]?.title ?? BENCH_TITLES[suite];
+}
+function headline(entry) {
+  const value = HEADLINES[entry.suite]?.pick(entry) ?? null;
+  return value === null ? null : 100 * value;
+}
+function previousRun(history, entry) {
+  return history.runs.filter((run3) => run3.runId !== entry.runId).filter((run3) => run3.suite === entry.suite && run3.datasetMd5 === entry.datasetMd5).filter((run3) => run3.scope === entry.scope).at(-1);
+}
+var FLAG_NAMES = { failBelow: "--fail-below", maxDrop: "--max-drop" };
+var pct = (value) => `${value.toFixed(1)}%`;
+function checkGate(entry, previous, options) {
+  const current = headline(entry);
+  const title = headlineTitle(entry.suite);
+  const names = options.names ?? FLAG_NAMES;
+  const messages = [];
+  if (current === null) {
+    if (options.failBelow !== void 0 || options.maxDrop !== void 0) {
+      messages.push(`${title} could not be computed (no task was evaluated): the gate fails.`);
+      return { failed: true, messages };
+    }
+    return { failed: false, messages };
+  }
+  if (options.failBelow !== void 0 && current < options.failBelow) {
+    messages.push(
+      `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
+    );
+  }
+  const before = previous ? headline(previous) : null;
+  if (options.maxDrop !== void 0 && previous && before !== null) {
+    const drop = before - current;
+    if (drop > options.maxDrop) {
+      messages.push(
+        `${title} dropped ${drop.toFixed(1)} points, from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}: more than ${names.maxDrop} ${options.maxDrop}.`
+      );
+    }
+  }
+  return { failed: messages.length > 0, messages };
+}
+async function readHistory(file2) {
+  let text2;
+  try {
+    text2 = await readFile3(file2, "utf8");
+  } catch (error62) {
+    if (error62.code === "ENOENT") return emptyHistory();
+    throw new UsageError(`Cannot read the history ${file2}: ${errorMessage(error62)}.`);
+  }
+  let parsed2;
+  try {
+    parsed2 = JSON.parse(text2);
+  } catch (error62) {
+    throw new UsageError(
+      `The history ${file2} is not JSON (${errorMessage(error62)}): repair it or pass another --history; it was left unchanged.`
+    );
+  }
+  const result = historySchema.safeParse(parsed2);
+  if (!result.success) {
+    const issue2 = result.error.issues[0];
+    throw new UsageError(
+      `The history ${file2} is not a semcoder-action history (${issue2?.path.join(".")}: ${issue2?.message}): repair it or pass another --history; it was left unchanged.`
+    );
+  }
+  return result.data;
+}
+async function writeHistory(file2, history) {
+  await writeFileAtomic(file2, `${JSON.stringify(history, null, 2)}
+`);
+}
+
+// src/bench/summary.ts
+var SEMCODER_S_PUBLISHED = [
+  { value: 79.3, source: "SemCoder README" },
+  { value: 81.1, source: "SemCoder paper's first version" }
+];
+var CHART_RUNS = 30;
+var LIST_LIMIT = 40;
+var pct2 = (value) => value === null || value === void 0 ? "\u2013" : `${(100 * value).toFixed(1)}%`;
+function chartLabel(text2) {
+  return text2.replace(/["[\]\\\n\r]/g, " ").slice(0, 24);
+}
+var round1 = (value) => Math.round(value * 10) / 10;
+var published = SEMCODER_S_PUBLISHED.map((f) => `${f.value} (${f.source})`).join(", ");
+var referenceLegend = `and the flat reference line of SemCoder-S as published on HumanEval: ${published}.`;
+var CHARTS = {
+  humaneval: {
+    title: "HumanEval pass@1 (%)",
+    yLabel: "pass@1 (%)",
+    series: [(run3) => run3.passAt1.base],
+    legend: `Lines: pass@1, ${referenceLegend}`,
+    reference: true
+  },
+  humanevalplus: {
+    title: "HumanEval+ pass@1 (%)",
+    yLabel: "pass@1 (%)",
+    series: [(run3) => run3.passAt1.base, (run3) => run3.passAt1.plus],
+    legend: `Lines: base pass@1 (HumanEval inputs), plus pass@1 (HumanEval+ inputs), ${referenceLegend}`,
+    reference: true
+  },
+  testgen: {
+    title: "Test generation (%)",
+    yLabel: "%",
+    series: ["killRate", "oracleAccuracy", "lineCoverage", "branchCoverage"].map(
+      (name) => (run3) => run3.metrics?.[name] ?? null
+    ),
+    legend: "Lines: kill rate, oracle accuracy (tests passing on the canonical solution), line coverage, branch coverage. SemCoder published no figure for this track.",
+    reference: false
+  },
+  swebench: {
+    title: "SWE-bench fail-to-pass (%)",
+    yLabel: "%",
+    series: ["successRate", "patchCoverage"].map(
+      (name) => (run3) => run3.metrics?.[name] ?? null
+    ),
+    legend: "Lines: success rate, and the share of the gold patches' changed lines covered.",
+    reference: false
+  }
+};
+function trendChart(runs, suite) {
+  const spec = CHARTS[suite];
+  const shown = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS);
+  if (!spec || shown.length === 0) return null;
+  const labels = shown.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
+  const series = (pick3) => `[${shown.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
+  const lines = [
+    "```mermaid",
+    "xychart-beta",
+    `    title "${spec.title}"`,
+    `    x-axis [${labels.join(", ")}]`,
+    `    y-axis "${spec.yLabel}" 0 --> 100`,
+    ...spec.series.map((pick3) => `    line ${series(pick3)}`)
+  ];
+  if (spec.reference) {
+    lines.push(`    line [${shown.map(() => SEMCODER_S_PUBLISHED[0].value).join(", ")}]`);
+  }
+  lines.push("```");
+  return lines.join("\n");
+}
+function trendSection(history, suite) {
+  const chart = history ? trendChart(history, suite) : null;
+  return chart ? `### Trend
+
+${chart}
+
+${CHARTS[suite].legend}` : null;
+}
+function gateSection(gate) {
+  if (!gate) return null;
+  return gate.failed ? `### Regression gate: failed
+
+${gate.messages.map((m) => `- ${m}`).join("\n")}` : "### Regression gate: passed";
+}
+function passTable(results) {
+  const ks = Object.keys(results.passAtK.base);
+  if (ks.length === 0) return "_No task was evaluated._";
+  const rows = [["base", ...ks.map((k2) => pct2(results.passAtK.base[k2]))]];
+  if (results.passAtK.plus) rows.push(["plus", ...ks.map((k2) => pct2(results.passAtK.plus?.[k2]))]);
+  return table(["", ...ks], rows);
+}
+function statusTable(results) {
+  const header = results.counts.plus ? ["status", "base", "plus"] : ["status", "samples"];
+  const rows = SAMPLE_STATUSES.map((status4) => [
+    status4,
+    String(results.counts.base[status4]),
+    ...results.counts.plus ? [String(results.counts.plus[status4])] : []
+  ]);
+  return table(header, rows);
+}
+function unsolved(results) {
+  const pick3 = results.suite === "humanevalplus" ? "plus" : "base";
+  const ids = Object.entries(results.results).filter(([, outcomes]) => !outcomes.some((outcome) => outcome[pick3] === "pass")).map(([taskId]) => taskId);
+  if (ids.length === 0) return null;
+  const shown = ids.slice(0, LIST_LIMIT).map((id) => escapeText(id)).join(", ");
+  const more = ids.length > LIST_LIMIT ? `, and ${ids.length - LIST_LIMIT} more` : "";
+  return `<details><summary>${plural2(ids.length, "task")} without a passing sample (${pick3})</summary>
+
+${shown}${more}
+
+</details>`;
+}
+function notes(results) {
+  const out = [];
+  if (results.merged && results.merged.shards.length < results.merged.count) {
+    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
+      (index) => !results.merged.shards.includes(index)
+    );
+    out.push(
+      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
+    );
+  }
+  if (results.missingTasks.length > 0) {
+    out.push(
+      `${plural2(results.missingTasks.length, "task")} of the dataset had no sample and are not counted.`
+    );
+  }
+  if (results.skipped.length > 0) {
+    const first2 = results.skipped.slice(0, 5).map((item) => {
+      const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? "");
+      return `${where}: ${escapeText(item.reason)}`;
+    });
+    out.push(
+      `${plural2(results.skipped.length, "item")} skipped (${first2.join("; ")}${results.skipped.length > 5 ? "; \u2026" : ""}).`
+    );
+  }
+  if (results.excludedInputs.length > 0) {
+    out.push(
+      `${plural2(results.excludedInputs.length, "input")} left out: the canonical solution has no output for them.`
+    );
+  }
+  if (results.invalidInputs.count > 0) {
+    const action = results.invalidInputs.dropped ? "skipped" : "kept, as EvalPlus does";
+    out.push(
+      `${plural2(results.invalidInputs.count, "input")} of ${results.invalidInputs.tasks.map((t2) => escapeText(t2)).join(", ")} break their task's contract: ${action}.`
+    );
+  }
+  const limits = results.limits;
+  out.push(
+    results.suite === "humanevalplus" ? `Time limit per input: max(${limits.minTimeLimit} s, ${limits.timeLimitFactor} \xD7 the canonical solution's time).` : `Time limit per check: ${limits.checkTimeLimit} s.`
+  );
+  return out;
+}
+function renderSummary(results, options = {}) {
+  const title = SUITE_TITLES[results.suite];
+  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
+  const parts = [
+    `## ${title} benchmark`,
+    [
+      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
+      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
+      `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}${scope}`
+    ].join(" \xB7 "),
+    passTable(results),
+    statusTable(results)
+  ];
+  const missing = unsolved(results);
+  if (missing) parts.push(missing);
+  parts.push(
+    notes(results).map((line) => `- ${line}`).join("\n")
+  );
+  if (results.generation) parts.push(renderGeneration(results.generation));
+  const trend = trendSection(options.history, results.suite);
+  if (trend) parts.push(trend);
+  const gate = gateSection(options.gate);
+  if (gate) parts.push(gate);
+  return `${parts.join("\n\n")}
+`;
+}
+function summaryLines(results) {
+  const title = SUITE_TITLES[results.suite];
+  const lines = [
+    `${title}: ${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}`
+  ];
+  for (const [k2, value] of Object.entries(results.passAtK.base))
+    lines.push(`  base ${k2}: ${pct2(value)}`);
+  for (const [k2, value] of Object.entries(results.passAtK.plus ?? {}))
+    lines.push(`  plus ${k2}: ${pct2(value)}`);
+  return lines;
+}
+
+// src/bench/swebench/types.ts
+var INSTANCE_STATUSES = [
+  "success",
+  "no-success",
+  "environment-error",
+  "error"
+];
+var TRANSITIONS = [
+  "fail-to-pass",
+  "pass-to-pass",
+  "pass-to-fail",
+  "fail-to-fail",
+  "unknown"
+];
+
+// src/testgen/state.ts
+function newState(fn, context, fileName) {
+  return {
+    fn,
+    id: `${fn.file}::${fn.qualname}::${fn.start}`,
+    context,
+    target: { module: context.module, importName: context.importName, name: context.name },
+    fileName,
+    file: null,
+    split: null,
+    broken: [],
+    results: /* @__PURE__ */ new Map(),
+    coverage: null,
+    responses: { total: 0, parsed: 0 },
+    edgeCases: [],
+    regressions: /* @__PURE__ */ new Set(),
+    finalSource: null,
+    skipped: null,
+    notes: []
+  };
+}
+function subject(state) {
+  return `${state.fn.file}::${state.fn.qualname}`;
+}
+function targetOf(state) {
+  const { file: file2, qualname, start, end, changedLines, importRoot } = state.fn;
+  return { id: state.id, file: file2, qualname, start, end, changedLines, importRoot };
+}
+function testId(name) {
+  const bracket = name.indexOf("[");
+  return bracket === -1 ? name : name.slice(0, bracket);
+}
+function currentResults(state) {
+  return (state.file?.tests ?? []).flatMap((test) => state.results.get(test.id) ?? []);
+}
+function testsWith(state, outcomes) {
+  return (state.file?.tests ?? []).filter((test) => (state.results.get(test.id) ?? []).some((r2) => outcomes.includes(r2.outcome))).map((test) => test.id);
+}
+
+// src/bench/swebench/verdict.ts
+function sideBefore(result) {
+  if (!result || result.notRun) return "unknown";
+  switch (result.outcome) {
+    case "passed":
+      return "pass";
+    case "failed":
+    case "error":
+    case "test-error":
+    case "timeout":
+      return "fail";
+    default:
+      return "unknown";
+  }
+}
+function sideAfter(result) {
+  if (!result || result.notRun) return "unknown";
+  switch (result.outcome) {
+    case "passed":
+      return "pass";
+    case "invalid":
+      return "unknown";
+    default:
+      return "fail";
+  }
+}
+function transitionOf(before, after) {
+  if (before === "unknown" || after === "unknown") return "unknown";
+  return `${before}-to-${after}`;
+}
+function emptyCounts2() {
+  return {
+    failToPass: 0,
+    failToPassObserved: 0,
+    passToPass: 0,
+    passToFail: 0,
+    failToFail: 0,
+    unknown: 0
+  };
+}
+function countTransitions(tests) {
+  const counts2 = emptyCounts2();
+  for (const test of tests) {
+    switch (test.transition) {
+      case "fail-to-pass":
+        if (test.oracle === "model") counts2.failToPass += 1;
+        else counts2.failToPassObserved += 1;
+        break;
+      case "pass-to-pass":
+        counts2.passToPass += 1;
+        break;
+      case "pass-to-fail":
+        counts2.passToFail += 1;
+        break;
+      case "fail-to-fail":
+        counts2.failToFail += 1;
+        break;
+      default:
+        counts2.unknown += 1;
+    }
+  }
+  return counts2;
+}
+function judge(counts2, kept) {
+  if (counts2.passToFail > 0) {
+    return {
+      status: "no-success",
+      reason: `${counts2.passToFail} test(s) that passed before the gold patch fail with it`
+    };
+  }
+  if (counts2.failToPass > 0) return { status: "success", reason: "" };
+  if (kept === 0) return { status: "no-success", reason: "the review kept no test" };
+  if (counts2.failToPassObserved > 0) {
+    return {
+      status: "no-success",
+      reason: "only tests whose oracle was observed on the patched code go from failing to passing"
+    };
+  }
+  return {
+    status: "no-success",
+    reason: "no kept test fails before the gold patch and passes with it"
+  };
+}
+function keptFiles(report) {
+  return report.functions.filter((fn) => fn.testFile && fn.testCode).map((fn) => ({
+    name: fn.testFile.split("/").pop(),
+    content: fn.testCode,
+    function: `${fn.file}::${fn.qualname}`,
+    observed: new Set(fn.tests.filter((t2) => t2.regression).map((t2) => testId(t2.name)))
+  }));
+}
+var key = (file2, name) => `${file2}\0${name}`;
+function pairResults(files, before, after) {
+  const byFile = new Map(files.map((f) => [f.name, f]));
+  const atBase = new Map(before.map((r2) => [key(r2.file, r2.name), r2]));
+  const atHead = new Map(after.map((r2) => [key(r2.file, r2.name), r2]));
+  const names = [.../* @__PURE__ */ new Set([...atHead.keys(), ...atBase.keys()])];
+  return names.map((k2) => {
+    const base = atBase.get(k2);
+    const head = atHead.get(k2);
+    const sample = head ?? base;
+    const file2 = byFile.get(sample.file);
+    const oracle = file2?.observed.has(testId(sample.name)) ? "observed" : "model";
+    const before2 = base?.outcome ?? "missing";
+    return {
+      file: sample.file,
+      name: sample.name,
+      function: file2?.function ?? "",
+      oracle,
+      before: before2,
+      after: head?.outcome ?? "missing",
+      transition: transitionOf(sideBefore(base), sideAfter(head)),
+      beforeMessage: base && base.outcome !== "passed" ? base.message : null
+    };
+  });
+}
+
+// src/bench/swebench/results.ts
+var sumUsage = (items) => items.reduce(
+  (total, u) => ({
+    requests: total.requests + u.requests,
+    retries: total.retries + u.retries,
+    failures: total.failures + u.failures,
+    promptTokens: total.promptTokens + u.promptTokens,
+    completionTokens: total.completionTokens + u.completionTokens
+  }),
+  { requests: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 }
+);
+function score2(results) {
+  const counts2 = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, 0]));
+  for (const result of results) counts2[result.status] += 1;
+  const evaluated = results.filter((r2) => r2.status === "success" || r2.status === "no-success");
+  let covered = 0;
+  let total = 0;
+  const tests = { ...emptyCounts2(), kept: 0 };
+  for (const result of evaluated) {
+    covered += result.patchCoverage?.covered ?? 0;
+    total += result.patchCoverage?.total ?? 0;
+    tests.kept += result.tests.length;
+    for (const key2 of Object.keys(result.counts)) {
+      tests[key2] += result.counts[key2];
+    }
+  }
+  return {
+    instances: results.length,
+    counts: counts2,
+    evaluated: evaluated.length,
+    successRate: evaluated.length > 0 ? counts2.success / evaluated.length : null,
+    patchCoverage: { covered, total, share: total > 0 ? covered / total : null },
+    tests,
+    llm: sumUsage(results.map((r2) => r2.llm))
+  };
+}
+function byId(results) {
+  return Object.fromEntries(
+    [...results].sort((a, b2) => compareTaskIds(a.instanceId, b2.instanceId)).map((r2) => [r2.instanceId, r2])
+  );
+}
+function buildSwebenchResults(input2) {
+  return {
+    version: 1,
+    suite: "swebench",
+    method: "gold-patch-as-pull-request",
+    dataset: input2.dataset,
+    model: input2.model,
+    createdAt: input2.createdAt,
+    selection: input2.selection,
+    shard: input2.shard,
+    merged: null,
+    ...score2(input2.results),
+    skipped: input2.skipped,
+    setup: input2.setup,
+    timings: input2.timings,
+    results: byId(input2.results)
+  };
+}
+var figure = external_exports.object({ covered: external_exports.number(), total: external_exports.number() });
+var usage = external_exports.object({
+  requests: external_exports.number(),
+  retries: external_exports.number(),
+  failures: external_exports.number(),
+  promptTokens: external_exports.number(),
+  completionTokens: external_exports.number()
+});
+var transitionCounts = external_exports.object({
+  failToPass: external_exports.number(),
+  failToPassObserved: external_exports.number(),
+  passToPass: external_exports.number(),
+  passToFail: external_exports.number(),
+  failToFail: external_exports.number(),
+  unknown: external_exports.number()
+});
+var TEST_OUTCOMES = [
+  "passed",
+  "failed",
+  "error",
+  "test-error",
+  "timeout",
+  "flaky",
+  "invalid",
+  "missing"
+];
+var status3 = external_exports.enum(INSTANCE_STATUSES);
+var instanceResultSchema = external_exports.object({
+  instanceId: external_exports.string(),
+  repo: external_exports.string(),
+  baseCommit: external_exports.string(),
+  headCommit: external_exports.string().nullable(),
+  status: status3,
+  reason: external_exports.string(),
+  environment: external_exports.object({
+    key: external_exports.string(),
+    cached: external_exports.boolean(),
+    setupCommand: external_exports.string().nullable(),
+    logTail: external_exports.string().nullable(),
+    log: external_exports.string().nullable()
+  }).nullable(),
+  functions: external_exports.array(
+    external_exports.object({
+      file: external_exports.string(),
+      qualname: external_exports.string(),
+      status: external_exports.string(),
+      kept: external_exports.number(),
+      skipped: external_exports.string().nullable()
+    })
+  ),
+  tests: external_exports.array(
+    external_exports.object({
+      file: external_exports.string(),
+      name: external_exports.string(),
+      function: external_exports.string(),
+      oracle: external_exports.enum(["model", "observed"]),
+      before: external_exports.enum(TEST_OUTCOMES),
+      after: external_exports.enum(TEST_OUTCOMES),
+      transition: external_exports.enum(TRANSITIONS),
+      beforeMessage: external_exports.string().nullable()
+    })
+  ),
+  counts: transitionCounts,
+  patchCoverage: figure.extend({ missing: external_exports.array(external_exports.object({ file: external_exports.string(), lines: external_exports.array(external_exports.number()) })) }).nullable(),
+  reviewDir: external_exports.string().nullable(),
+  llm: usage,
+  timings: external_exports.object({
+    totalMs: external_exports.number(),
+    setupMs: external_exports.number(),
+    reviewMs: external_exports.number(),
+    executeMs: external_exports.number()
+  })
+});
+var swebenchResultsSchema = external_exports.object({
+  version: external_exports.literal(1),
+  suite: external_exports.literal("swebench"),
+  method: external_exports.literal("gold-patch-as-pull-request"),
+  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
+  model: external_exports.string().nullable(),
+  createdAt: external_exports.string(),
+  selection: external_exports.object({ instances: external_exports.array(external_exports.string()).nullable(), limit: external_exports.number().nullable() }),
+  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
+  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
+  instances: external_exports.number(),
+  counts: external_exports.object(
+    Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, external_exports.number()]))
+  ),
+  evaluated: external_exports.number(),
+  successRate: external_exports.number().nullable(),
+  patchCoverage: figure.extend({ share: external_exports.number().nullable() }),
+  tests: transitionCounts.extend({ kept: external_exports.number() }),
+  llm: usage,
+  skipped: external_exports.array(external_exports.object({ instanceId: external_exports.string().nullable(), reason: external_exports.string() })),
+  setup: external_exports.object({ command: external_exports.string().nullable(), timeoutSec: external_exports.number() }),
+  timings: external_exports.object({ totalMs: external_exports.number() }),
+  results: external_exports.record(external_exports.string(), instanceResultSchema)
+});
+function mergeSwebenchResults(parts, createdAt) {
+  const first2 = parts[0];
+  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
+  const reference = first2.results;
+  const seen = /* @__PURE__ */ new Map();
+  const owner = /* @__PURE__ */ new Map();
+  for (const { label, results: results2 } of parts) {
+    const differ = (what, mine, theirs) => new Error(
+      `${label} ${what} ${JSON.stringify(mine)}, but ${first2.label} ${what} ${JSON.stringify(theirs)}: these are not shards of one run.`
+    );
+    if (!results2.shard)
+      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
+    if (results2.dataset.md5 !== reference.dataset.md5) {
+      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
+    }
+    if (results2.model !== reference.model)
+      throw differ("has model", results2.model, reference.model);
+    if (JSON.stringify(results2.selection) !== JSON.stringify(reference.selection)) {
+      throw differ("selects", results2.selection, reference.selection);
+    }
+    if (results2.setup.command !== reference.setup.command) {
+      throw differ("has setup command", results2.setup.command, reference.setup.command);
+    }
+    if (results2.shard.count !== reference.shard?.count) {
+      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
+    }
+    const other = seen.get(results2.shard.index);
+    if (other) {
+      throw new Error(
+        `${label} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
+      );
+    }
+    seen.set(results2.shard.index, label);
+    for (const id of Object.keys(results2.results)) {
+      const previous = owner.get(id);
+      if (previous)
+        throw new Error(`${label} and ${previous} both cover ${id}: the shards overlap.`);
+      owner.set(id, label);
+    }
+  }
+  const all = parts.map((p2) => p2.results);
+  const results = all.flatMap((r2) => Object.values(r2.results));
+  return {
+    version: 1,
+    suite: "swebench",
+    method: reference.method,
+    dataset: reference.dataset,
+    model: reference.model,
+    createdAt,
+    selection: reference.selection,
+    shard: null,
+    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    ...score2(results),
+    // Every shard reports the dataset's bad records and unknown ids: keep one copy of each.
+    skipped: [
+      ...new Map(all.flatMap((r2) => r2.skipped).map((s) => [JSON.stringify(s), s])).values()
+    ],
+    setup: reference.setup,
+    // Shards run in parallel: the merged run took as long as its slowest shard.
+    timings: { totalMs: Math.max(...all.map((r2) => r2.timings.totalMs)) },
+    results: byId(results)
+  };
+}
+function swebenchFigures(results) {
+  return {
+    model: results.model,
+    suite: "swebench",
+    datasetMd5: results.dataset.md5,
+    passAt1: { base: null, plus: null },
+    samples: results.instances,
+    tasks: results.evaluated,
+    metrics: {
+      successRate: results.successRate,
+      patchCoverage: results.patchCoverage.share
+    },
+    scope: scopeOf(Object.keys(results.results))
+  };
+}
+
+// src/bench/swebench/summary.ts
+var TABLE_LIMIT = 100;
+var ENV_DETAILS_LIMIT = 10;
+var pct3 = (value) => value === null ? "\u2013" : `${(100 * value).toFixed(1)}%`;
+function headline2(results) {
+  const t2 = results.tests;
+  return table(
+    ["figure", "value"],
+    [
+      [
+        "success rate (fail-to-pass)",
+        `${pct3(results.successRate)} (${results.counts.success}/${results.evaluated} evaluated)`
+      ],
+      [
+        "gold patch's changed lines covered",
+        ratio(results.patchCoverage.covered, results.patchCoverage.total)
+      ],
+      ["kept tests", String(t2.kept)],
+      ["fail \u2192 pass (model oracle)", String(t2.failToPass)],
+      ["fail \u2192 pass (observed oracle, not counted)", String(t2.failToPassObserved)],
+      ["pass \u2192 fail", String(t2.passToFail)],
+      ["pass \u2192 pass / fail \u2192 fail / unknown", `${t2.passToPass} / ${t2.failToFail} / ${t2.unknown}`]
+    ]
+  );
+}
+function coverageCell(result) {
+  const c3 = result.patchCoverage;
+  return c3 ? ratio(c3.covered, c3.total) : "\u2013";
+}
+function instanceTable(results) {
+  const all = Object.values(results.results);
+  if (all.length === 0) return "_No instance was in scope._";
+  const rows = all.slice(0, TABLE_LIMIT).map((r2) => [
+    codeSpan(r2.instanceId),
+    r2.status,
+    String(r2.counts.failToPass),
+    String(r2.counts.passToFail),
+    coverageCell(r2),
+    r2.reason ? escapeText(r2.reason) : ""
+  ]);
+  const more = all.length > TABLE_LIMIT ? `
+
+\u2026 and ${all.length - TABLE_LIMIT} more in results.json.` : "";
+  return table(["instance", "status", "F\u2192P", "P\u2192F", "patch lines covered", "why"], rows) + more;
+}
+function environmentErrors(results) {
+  const failed2 = Object.values(results.results).filter(
+    (r2) => r2.status === "environment-error" && r2.environment?.logTail
+  );
+  if (failed2.length === 0) return null;
+  const shown = failed2.slice(0, ENV_DETAILS_LIMIT).map((r2) => {
+    const summary = `${escapeHtml(r2.instanceId)}: ${escapeHtml(r2.reason)}`;
+    return `<details><summary>${summary}</summary>
+
+${codeBlock(r2.environment.logTail)}
+
+</details>`;
+  });
+  return `### Environments that could not be set up
+
+${shown.join("\n\n")}`;
+}
+function notes2(results) {
+  const out = [
+    "Reading: the gold patch is reviewed as a pull request (base_commit \u2192 base_commit + gold patch, the issue text as background); the kept tests then run at base and with the patch. A test fails before when it failed, errored (an import of a name the patch adds included) or timed out at base, and passes after when it passed every run with the patch.",
+    "Tests whose expected value the review replaced by the value observed on the patched code prove nothing about the issue: they are listed but never make an instance a success.",
+    "Environment errors and other errors are not failures: the success rate is over the evaluated instances."
+  ];
+  if (results.merged && results.merged.shards.length < results.merged.count) {
+    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
+      (i2) => !results.merged.shards.includes(i2)
+    );
+    out.push(
+      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
+    );
+  }
+  if (results.skipped.length > 0) {
+    const first2 = results.skipped.slice(0, 5).map((s) => `${s.instanceId ? `${escapeText(s.instanceId)}: ` : ""}${escapeText(s.reason)}`);
+    out.push(
+      `${plural2(results.skipped.length, "item")} skipped (${first2.join("; ")}${results.skipped.length > 5 ? "; \u2026" : ""}).`
+    );
+  }
+  if (results.setup.command) out.push(`Set-up command: ${codeSpan(results.setup.command)}.`);
+  return out;
+}
+function renderSwebenchSummary(results, options = {}) {
+  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
+  const parts = [
+    "## SWE-bench fail-to-pass benchmark",
+    [
+      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
+      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
+      `${plural2(results.instances, "instance")}${scope}`
+    ].join(" \xB7 "),
+    headline2(results),
+    table(
+      ["status", "instances"],
+      INSTANCE_STATUSES.map((s) => [s, String(results.counts[s])])
+    ),
+    instanceTable(results)
+  ];
+  const env = environmentErrors(results);
+  if (env) parts.push(env);
+  parts.push(
+    notes2(results).map((line) => `- ${line}`).join("\n")
+  );
+  const trend = trendSection(options.history, "swebench");
+  if (trend) parts.push(trend);
+  const gate = gateSection(options.gate);
+  if (gate) parts.push(gate);
+  return `${parts.join("\n\n")}
+`;
+}
+function swebenchSummaryLines(results) {
+  const c3 = results.counts;
+  return [
+    `SWE-bench fail-to-pass: ${plural2(results.instances, "instance")} (${c3.success} success, ${c3["no-success"]} no success, ${c3["environment-error"]} environment errors, ${c3.error} errors)`,
+    `  success rate: ${pct3(results.successRate)} of ${results.evaluated} evaluated`,
+    `  gold patch lines covered: ${ratio(results.patchCoverage.covered, results.patchCoverage.total)}`
+  ];
+}
+function swebenchReport(results) {
+  return {
+    results,
+    figures: swebenchFigures(results),
+    render: (history, gate) => renderSwebenchSummary(results, { history, gate })
+  };
+}
+
+// src/bench/testgen/results.ts
+var rate = (numerator, denominator) => denominator === 0 ? null : numerator / denominator;
+function emptyMutantCounts() {
+  return { generated: 0, faulty: 0, killed: 0, survived: 0, notRun: 0 };
+}
+function countMutants(records) {
+  const counts2 = emptyMutantCounts();
+  counts2.generated = records.length;
+  for (const record2 of records) {
+    if (record2.verdict === null) continue;
+    counts2.faulty += 1;
+    if (record2.verdict === "killed") counts2.killed += 1;
+    else if (record2.verdict === "survived") counts2.survived += 1;
+    else counts2.notRun += 1;
+  }
+  return counts2;
+}
+function killRateOf(counts2) {
+  return rate(counts2.killed, counts2.killed + counts2.survived);
+}
+function totalsOf(tasks) {
+  const sum = (pick3) => tasks.reduce((total, task2) => total + pick3(task2), 0);
+  const tests = {
+    generated: sum((t2) => t2.tests.generated),
+    valid: sum((t2) => t2.tests.valid),
+    passed: sum((t2) => t2.tests.passed),
+    failed: sum((t2) => t2.tests.failed),
+    errors: sum((t2) => t2.tests.errors)
+  };
+  const responses = {
+    total: sum((t2) => t2.responses.total),
+    parsed: sum((t2) => t2.responses.parsed)
+  };
+  const lines = {
+    covered: sum((t2) => t2.coverage.lines.covered),
+    total: sum((t2) => t2.coverage.lines.total)
+  };
+  const branches = {
+    covered: sum((t2) => t2.coverage.branches.covered),
+    total: sum((t2) => t2.coverage.branches.total)
+  };
+  const mutants = {
+    generated: sum((t2) => t2.mutants.generated),
+    faulty: sum((t2) => t2.mutants.faulty),
+    killed: sum((t2) => t2.mutants.killed),
+    survived: sum((t2) => t2.mutants.survived),
+    notRun: sum((t2) => t2.mutants.notRun)
+  };
+  return {
+    tasks: tasks.length,
+    reviewed: tasks.filter((t2) => t2.skipped === null).length,
+    tests,
+    responses,
+    syntaxValidity: rate(responses.parsed, responses.total),
+    oracleAccuracy: rate(tests.passed, tests.valid),
+    lines,
+    branches,
+    lineCoverage: rate(lines.covered, lines.total),
+    branchCoverage: rate(branches.covered, branches.total),
+    mutants,
+    killRate: killRateOf(mutants)
+  };
+}
+function taskRecord(tasks) {
+  return Object.fromEntries(
+    [...tasks].sort((a, b2) => compareTaskIds(a.taskId, b2.taskId)).map((t2) => [t2.taskId, t2])
+  );
+}
+function testgenFigures(results) {
+  const totals = results.totals;
+  return {
+    model: results.model,
+    suite: "testgen",
+    datasetMd5: results.dataset.md5,
+    passAt1: { base: null, plus: null },
+    samples: totals.mutants.faulty,
+    tasks: totals.tasks,
+    metrics: {
+      killRate: totals.killRate,
+      oracleAccuracy: totals.oracleAccuracy,
+      lineCoverage: totals.lineCoverage,
+      branchCoverage: totals.branchCoverage,
+      syntaxValidity: totals.syntaxValidity
+    },
+    scope: scopeOf(Object.keys(results.tasks))
+  };
+}
+
+// src/bench/testgen/merge.ts
+var figures = external_exports.object({ covered: external_exports.number(), total: external_exports.number() });
+var mutantCounts = external_exports.object({
+  generated: external_exports.number(),
+  faulty: external_exports.number(),
+  killed: external_exports.number(),
+  survived: external_exports.number(),
+  notRun: external_exports.number()
+});
+var testCounts = external_exports.object({
+  generated: external_exports.number(),
+  valid: external_exports.number(),
+  passed: external_exports.number(),
+  failed: external_exports.number(),
+  errors: external_exports.number()
+});
+var task = external_exports.object({
+  taskId: external_exports.string(),
+  entryPoint: external_exports.string(),
+  module: external_exports.string(),
+  skipped: external_exports.string().nullable(),
+  tests: testCounts,
+  responses: external_exports.object({ total: external_exports.number(), parsed: external_exports.number() }),
+  coverage: external_exports.object({ lines: figures, branches: figures }),
+  keptTests: external_exports.number(),
+  mutants: mutantCounts,
+  killRate: external_exports.number().nullable(),
+  mutantDetails: external_exports.array(
+    external_exports.object({
+      index: external_exports.number(),
+      operator: external_exports.enum([
+        "comparison",
+        "arithmetic",
+        "boolean",
+        "constant",
+        "negation",
+        "statement"
+      ]),
+      line: external_exports.number(),
+      evaluation: external_exports.enum(SAMPLE_STATUSES),
+      verdict: external_exports.enum(["killed", "survived", "not-run"]).nullable(),
+      killedBy: external_exports.array(external_exports.string())
+    })
+  )
+});
+var testgenResultsSchema = external_exports.object({
+  version: external_exports.literal(1),
+  suite: external_exports.literal("testgen"),
+  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
+  model: external_exports.string().nullable(),
+  createdAt: external_exports.string(),
+  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
+  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
+  settings: external_exports.object({
+    api: external_exports.enum(["completions", "chat"]),
+    endpoint: external_exports.string(),
+    testsPerFunction: external_exports.number(),
+    maxRetries: external_exports.number(),
+    maxRounds: external_exports.number(),
+    testTimeout: external_exports.number(),
+    maxMutants: external_exports.number(),
+    limit: external_exports.number().nullable()
+  }),
+  totals: external_exports.unknown(),
+  llm: external_exports.object({
+    requests: external_exports.number(),
+    retries: external_exports.number(),
+    failures: external_exports.number(),
+    promptTokens: external_exports.number(),
+    completionTokens: external_exports.number()
+  }),
+  timings: external_exports.object({
+    totalMs: external_exports.number(),
+    reviewMs: external_exports.number(),
+    mutantsMs: external_exports.number(),
+    killMs: external_exports.number()
+  }),
+  notes: external_exports.array(external_exports.string()),
+  tasks: external_exports.record(external_exports.string(), task)
+});
+function parseTestgenResults(json2) {
+  const parsed2 = testgenResultsSchema.safeParse(json2);
+  if (!parsed2.success) return parsed2;
+  const tasks = Object.values(parsed2.data.tasks);
+  return { success: true, data: { ...parsed2.data, totals: totalsOf(tasks) } };
+}
+function mergeTestgen(parts, createdAt) {
+  const first2 = parts[0];
+  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
+  const reference = first2.results;
+  const seen = /* @__PURE__ */ new Map();
+  const owner = /* @__PURE__ */ new Map();
+  for (const { label, results } of parts) {
+    const same = (what, mine, theirs) => {
+      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+        throw new Error(
+          `${label} has ${what} ${JSON.stringify(mine)}, but ${first2.label} has ${JSON.stringify(theirs)}: these are not shards of one run.`
+        );
+      }
+    };
+    if (!results.shard)
+      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
+    same("dataset md5", results.dataset.md5, reference.dataset.md5);
+    same("model", results.model, reference.model);
+    same("settings", results.settings, reference.settings);
+    same("shard count", results.shard.count, reference.shard?.count);
+    const other = seen.get(results.shard.index);
+    if (other) {
+      throw new Error(
+        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`
+      );
+    }
+    seen.set(results.shard.index, label);
+    for (const taskId of Object.keys(results.tasks)) {
+      const previous = owner.get(taskId);
+      if (previous) {
+        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
+      }
+      owner.set(taskId, label);
+    }
+  }
+  const all = parts.map((part) => part.results);
+  const tasks = all.flatMap((r2) => Object.values(r2.tasks));
+  const sum = (pick3) => all.reduce((t2, r2) => t2 + pick3(r2), 0);
+  const max = (pick3) => Math.max(...all.map(pick3));
+  return {
+    ...reference,
+    createdAt,
+    shard: null,
+    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    totals: totalsOf(tasks),
+    llm: {
+      requests: sum((r2) => r2.llm.requests),
+      retries: sum((r2) => r2.llm.retries),
+      failures: sum((r2) => r2.llm.failures),
+      promptTokens: sum((r2) => r2.llm.promptTokens),
+      completionTokens: sum((r2) => r2.llm.completionTokens)
+    },
+    // Shards run in parallel: the merged run took as long as its slowest shard.
+    timings: {
+      totalMs: max((r2) => r2.timings.totalMs),
+      reviewMs: max((r2) => r2.timings.reviewMs),
+      mutantsMs: max((r2) => r2.timings.mutantsMs),
+      killMs: max((r2) => r2.timings.killMs)
+    },
+    notes: all.flatMap((r2) => r2.notes),
+    tasks: taskRecord(tasks)
+  };
+}
+
+// src/bench/testgen/summary.ts
+var MAX_TASK_ROWS = 200;
+var pct4 = (value) => value === null ? "\u2013" : `${(100 * value).toFixed(1)}%`;
+function figuresTable(results) {
+  const t2 = results.totals;
+  const m = t2.mutants;
+  return table(
+    ["figure", "value", "counted"],
+    [
+      [
+        "kill rate",
+        pct4(t2.killRate),
+        `${m.killed} of ${m.killed + m.survived} faulty mutants killed`
+      ],
+      [
+        "oracle accuracy",
+        pct4(t2.oracleAccuracy),
+        `${t2.tests.passed} of ${t2.tests.valid} valid tests pass on the canonical solution`
+      ],
+      ["line coverage", pct4(t2.lineCoverage), `${t2.lines.covered} of ${t2.lines.total} lines`],
+      [
+        "branch coverage",
+        pct4(t2.branchCoverage),
+        `${t2.branches.covered} of ${t2.branches.total} branches`
+      ],
+      [
+        "syntax validity",
+        pct4(t2.syntaxValidity),
+        `${t2.responses.parsed} of ${t2.responses.total} model responses held parsable Python`
+      ]
+    ]
+  );
+}
+function mutantLine(results) {
+  const m = results.totals.mutants;
+  const notRun = m.notRun > 0 ? `, ${m.notRun} not run (the time budget ran out; not counted)` : "";
+  const others = m.generated - m.faulty;
+  const uncounted = others > 0 ? `; the other ${others} behave alike there and are not counted` : "";
+  return `Mutants: ${m.generated} made by AST mutation of the entry points; ${m.faulty} faulty (the HumanEval+ inputs tell them apart from the canonical solution${uncounted}); ${m.killed} killed, ${m.survived} survived${notRun}. A mutant is killed when a kept test that passes on the canonical solution does not pass on it.`;
+}
+function taskRow(task2) {
+  return [
+    escapeText(task2.taskId),
+    task2.skipped ? escapeText(task2.skipped, 80) : `${task2.tests.valid}/${task2.tests.generated}`,
+    ratio(task2.tests.passed, task2.tests.valid),
+    ratio(task2.coverage.lines.covered, task2.coverage.lines.total),
+    ratio(task2.coverage.branches.covered, task2.coverage.branches.total),
+    String(task2.keptTests),
+    ratio(task2.mutants.killed, task2.mutants.killed + task2.mutants.survived)
+  ];
+}
+function taskTable(results) {
+  const tasks = Object.values(results.tasks);
+  const rows = tasks.slice(0, MAX_TASK_ROWS).map(taskRow);
+  const more = tasks.length > MAX_TASK_ROWS ? `
+
+(${tasks.length - MAX_TASK_ROWS} more in results.json)` : "";
+  const header = [
+    "task",
+    "valid/generated tests",
+    "oracle accuracy",
+    "lines",
+    "branches",
+    "kept tests",
+    "killed"
+  ];
+  return `<details><summary>Per task (${plural2(tasks.length, "task")})</summary>
+
+${table(header, rows)}${more}
+
+</details>`;
+}
+function renderTestgenSummary(results, options = {}) {
+  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
+  const parts = [
+    "## Test generation benchmark (HumanEval+)",
+    [
+      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
+      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
+      `${plural2(results.totals.tasks, "task")}, ${results.totals.reviewed} reviewed${scope}`
+    ].join(" \xB7 "),
+    figuresTable(results),
+    mutantLine(results),
+    taskTable(results)
+  ];
+  if (results.notes.length > 0) {
+    const shown = results.notes.slice(0, 10).map((note3) => `- ${escapeText(note3, 200)}`);
+    if (results.notes.length > 10)
+      shown.push(`- and ${results.notes.length - 10} more in results.json`);
+    parts.push(shown.join("\n"));
+  }
+  const trend = trendSection(options.history, "testgen");
+  if (trend) parts.push(trend);
+  const gate = gateSection(options.gate);
+  if (gate) parts.push(gate);
+  return `${parts.join("\n\n")}
+`;
+}
+function testgenLines(results) {
+  const t2 = results.totals;
+  return [
+    `Test generation: ${plural2(t2.tasks, "task")}, ${plural2(t2.mutants.faulty, "faulty mutant")}`,
+    `  kill rate: ${pct4(t2.killRate)} (${t2.mutants.killed}/${t2.mutants.killed + t2.mutants.survived})`,
+    `  oracle accuracy: ${pct4(t2.oracleAccuracy)} (${t2.tests.passed}/${t2.tests.valid})`,
+    `  line coverage: ${pct4(t2.lineCoverage)}, branch coverage: ${pct4(t2.branchCoverage)}`,
+    `  syntax validity: ${pct4(t2.syntaxValidity)}`
+  ];
+}
+
+// src/bench/merge.ts
+function parsed(part, parse3) {
+  const result = parse3(part.json);
+  if (result.success) return { label: part.label, results: result.data };
+  const issue2 = result.error.issues[0];
+  throw new Error(
+    `${part.label} is not a bench results file (${issue2?.path.join(".")}: ${issue2?.message}).`
+  );
+}
+var mergeCodegen = (parts, createdAt) => {
+  const results = mergeResults(
+    parts.map((p2) => parsed(p2, (json2) => suiteResultsSchema.safeParse(json2))),
+    createdAt
+  );
+  return {
+    lines: summaryLines(results),
+    report: {
+      results,
+      figures: historyFigures(results),
+      render: (history, gate) => renderSummary(results, { history, gate })
+    }
+  };
+};
+var mergeTestgenRun = (parts, createdAt) => {
+  const results = mergeTestgen(
+    parts.map((p2) => parsed(p2, parseTestgenResults)),
+    createdAt
+  );
+  return {
+    lines: testgenLines(results),
+    report: {
+      results,
+      figures: testgenFigures(results),
+      render: (history, gate) => renderTestgenSummary(results, { history, gate })
+    }
+  };
+};
+var mergeSwebench = (parts, createdAt) => {
+  const results = mergeSwebenchResults(
+    parts.map((p2) => parsed(p2, (json2) => swebenchResultsSchema.safeParse(json2))),
+    createdAt
+  );
+  return { lines: swebenchSummaryLines(results), report: swebenchReport(results) };
+};
+var MERGERS = {
+  humaneval: mergeCodegen,
+  humanevalplus: mergeCodegen,
+  testgen: mergeTestgenRun,
+  swebench: mergeSwebench
+};
+function suiteOf(part) {
+  const suite = part.json?.suite;
+  return typeof suite === "string" ? suite : "(none)";
+}
+function mergeShards(parts, createdAt) {
+  const first2 = parts[0];
+  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
+  const suite = suiteOf(first2);
+  for (const part of parts) {
+    if (suiteOf(part) !== suite) {
+      throw new Error(
+        `${part.label} is suite ${suiteOf(part)}, but ${first2.label} is suite ${suite}: these are not shards of one run.`
+      );
+    }
+  }
+  const merger = MERGERS[suite];
+  if (!merger) {
+    throw new Error(`${first2.label} has suite ${suite}, which bench merge cannot combine.`);
+  }
+  return merger(parts, createdAt);
+}
+
+// src/bench/report.ts
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import path4 from "node:path";
+async function writeBenchReport(outDir, report, options) {
+  await mkdir2(outDir, { recursive: true });
+  const resultsFile = path4.join(outDir, "results.json");
+  await writeFile2(resultsFile, `${JSON.stringify(report.results, null, 2)}
+`);
+  const entry = {
+    runId: options.runId,
+    date: options.now.toISOString(),
+    ...report.figures
+  };
+  const asked = options.gate.failBelow !== void 0 || options.gate.maxDrop !== void 0;
+  let runs;
+  let previous;
+  let appended = false;
+  if (options.historyFile) {
+    const history = await readHistory(options.historyFile);
+    previous = previousRun(history, entry);
+    const next = appendRun(history, entry);
+    if (next.appended) await writeHistory(options.historyFile, next.history);
+    appended = next.appended;
+    runs = next.history.runs;
+  }
+  const gate = asked ? checkGate(entry, previous, options.gate) : null;
+  const summary = report.render(runs, gate);
+  const summaryFile = path4.join(outDir, "summary.md");
+  await writeFile2(summaryFile, summary);
+  return { resultsFile, summaryFile, summary, gate, appended };
+}
+async function writeSuiteReport(outDir, results, options) {
+  const render2 = (history, gate) => renderSummary(results, { history, gate });
+  return writeBenchReport(outDir, { results, figures: historyFigures(results), render: render2 }, options);
+}
+
+// src/bench/samples.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { gunzipSync as gunzipSync2 } from "node:zlib";
+function parseSamples(text2, prompts) {
+  const samples = [];
+  const skipped = [];
+  text2.split("\n").forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === "") return;
+    let value;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      skipped.push({ taskId: null, line, reason: "not a JSON object" });
+      return;
+    }
+    const record2 = value ?? {};
+    const taskId = typeof record2.task_id === "string" ? record2.task_id : null;
+    if (taskId === null) {
+      skipped.push({ taskId: null, line, reason: "no string task_id" });
+      return;
+    }
+    const prompt = prompts.get(taskId);
+    if (prompt === void 0) {
+      skipped.push({ taskId, line, reason: "the task is not in the dataset" });
+      return;
+    }
+    if (typeof record2.solution === "string") {
+      samples.push({ taskId, solution: record2.solution });
+    } else if (typeof record2.completion === "string") {
+      samples.push({ taskId, solution: prompt + record2.completion });
+    } else {
+      skipped.push({ taskId, line, reason: "neither a string solution nor a string completion" });
+    }
+  });
+  return { samples, skipped };
+}
+async function readSamples(file2, prompts) {
+  let bytes;
+  try {
+    bytes = await readFile4(file2);
+  } catch (error62) {
+    throw new UsageError(
+      `Cannot read the samples file ${file2}: ${errorMessage(error62)}. Pass a .jsonl file with task_id and solution or completion.`
+    );
+  }
+  const content = bytes[0] === 31 && bytes[1] === 139 ? gunzipSync2(bytes) : bytes;
+  return parseSamples(content.toString("utf8"), prompts);
+}
+
+// src/bench/settings.ts
+import os2 from "node:os";
+var shard = external_exports.string().optional().transform((text2, context) => {
+  if (text2 === void 0) return null;
+  try {
+    return parseShard(text2);
+  } catch (error62) {
+    context.addIssue({
+      code: "custom",
+      message: error62.message.replace(/^--shard: /, "")
+    });
+    return external_exports.NEVER;
+  }
+});
+var percent2 = external_exports.coerce.number().min(0).max(100);
+var historyAndGate = {
+  history: external_exports.string().min(1).optional(),
+  failBelow: percent2.optional(),
+  maxDrop: percent2.optional(),
+  runId: external_exports.string().min(1).optional()
+};
+var needsHistoryForMaxDrop = (settings) => settings.maxDrop === void 0 || settings.history !== void 0;
+var maxDropMessage = {
+  message: "compares with the previous run: pass --history FILE too",
+  path: ["maxDrop"]
+};
+var benchEvaluateSettingsSchema = external_exports.object({
+  suite: external_exports.enum(EVAL_SUITES, {
+    message: `must be one of ${EVAL_SUITES.join(", ")}`
+  }),
+  dataset: external_exports.string().min(1).optional(),
+  samples: external_exports.string().min(1),
+  out: external_exports.string().min(1),
+  python: external_exports.string().min(1).default("python3"),
+  shard,
+  jobs: external_exports.coerce.number().int().positive().default(os2.availableParallelism()),
+  minTimeLimit: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.minTimeLimit),
+  timeLimitFactor: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.timeLimitFactor),
+  maxPhaseSeconds: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.maxPhaseSeconds),
+  checkTimeLimit: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.checkTimeLimit),
+  memoryLimit: external_exports.coerce.number().int().nonnegative().default(DEFAULT_LIMITS.memoryLimitMiB),
+  dropInvalidInputs: external_exports.boolean().default(false),
+  model: external_exports.string().min(1).optional(),
+  cacheDir: external_exports.string().min(1).optional(),
+  ...historyAndGate
+}).refine(needsHistoryForMaxDrop, maxDropMessage).refine((settings) => !(settings.shard && settings.history), {
+  message: "a shard is only part of a run: pass --history to `bench merge` instead",
+  path: ["history"]
+});
+var benchMergeSettingsSchema = external_exports.object({
+  out: external_exports.string().min(1),
+  shardDirs: external_exports.array(external_exports.string().min(1)).min(1, "give at least one shard directory"),
+  ...historyAndGate
+}).refine(needsHistoryForMaxDrop, maxDropMessage);
+
 // src/changes/diff-parse.ts
 var ZERO_SHA = /^0+$/;
 var REGULAR_FILE_MODES = /* @__PURE__ */ new Set(["100644", "100755", "000000"]);
@@ -26054,9 +31320,9 @@ function parseAddedLines(patch) {
     } else if (current === null && line.startsWith("+++ ")) {
       const target2 = line.slice(4).replace(/\t$/, "");
       if (target2 === "/dev/null") continue;
-      const path24 = unquoteGitPath(target2).replace(/^b\//, "");
-      current = added.get(path24) ?? [];
-      added.set(path24, current);
+      const path22 = unquoteGitPath(target2).replace(/^b\//, "");
+      current = added.get(path22) ?? [];
+      added.set(path22, current);
     } else if (current !== null && line.startsWith("@@ ")) {
       const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
       if (!hunk) continue;
@@ -26071,7 +31337,7 @@ function parseAddedLines(patch) {
 // src/changes/git.ts
 import { spawn as spawn3 } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import path2 from "node:path";
+import path5 from "node:path";
 
 // node_modules/simple-git/dist/esm/index.js
 var import_file_exists = __toESM(require_dist(), 1);
@@ -26662,8 +31928,8 @@ function toLinesWithContent(input2 = "", trimmed2 = true, separator = "\n") {
 function forEachLineWithContent(input2, callback) {
   return toLinesWithContent(input2, true).map((line) => callback(line));
 }
-function folderExists(path24) {
-  return (0, import_file_exists.exists)(path24, import_file_exists.FOLDER);
+function folderExists(path22) {
+  return (0, import_file_exists.exists)(path22, import_file_exists.FOLDER);
 }
 function append(target2, item) {
   if (Array.isArray(target2)) {
@@ -27065,8 +32331,8 @@ function checkIsRepoRootTask() {
     commands,
     format: "utf-8",
     onError,
-    parser(path24) {
-      return /^\.(git)?$/.test(path24.trim());
+    parser(path22) {
+      return /^\.(git)?$/.test(path22.trim());
     }
   };
 }
@@ -27500,11 +32766,11 @@ function parseGrep(grep) {
   const paths = /* @__PURE__ */ new Set();
   const results = {};
   forEachLineWithContent(grep, (input2) => {
-    const [path24, line, preview] = input2.split(NULL);
-    paths.add(path24);
-    (results[path24] = results[path24] || []).push({
+    const [path22, line, preview] = input2.split(NULL);
+    paths.add(path22);
+    (results[path22] = results[path22] || []).push({
       line: asNumber(line),
-      path: path24,
+      path: path22,
       preview
     });
   });
@@ -27647,8 +32913,8 @@ function childLoggerName(name, childDebugger, { namespace: parentNamespace }) {
   }
   return childNamespace || parentNamespace;
 }
-function createLogger(label2, verbose, initialStep, infoDebugger = createLog()) {
-  const labelPrefix = label2 && `[${label2}]` || "";
+function createLogger(label, verbose, initialStep, infoDebugger = createLog()) {
+  const labelPrefix = label && `[${label}]` || "";
   const spawned = [];
   const debugDebugger = typeof verbose === "string" ? infoDebugger.extend(verbose) : verbose;
   const key2 = childLoggerName(filterType(verbose, filterString), debugDebugger, infoDebugger);
@@ -27656,7 +32922,7 @@ function createLogger(label2, verbose, initialStep, infoDebugger = createLog()) 
   function sibling(name, initial) {
     return append(
       spawned,
-      createLogger(label2, key2.replace(/^[^:]+/, name), initial, infoDebugger)
+      createLogger(label, key2.replace(/^[^:]+/, name), initial, infoDebugger)
     );
   }
   function step(phase) {
@@ -27664,7 +32930,7 @@ function createLogger(label2, verbose, initialStep, infoDebugger = createLog()) 
     const debug2 = debugDebugger && prefixedLogger(debugDebugger, stepPrefix) || NOOP;
     const info = prefixedLogger(infoDebugger, `${labelPrefix} ${stepPrefix}`, debug2);
     return Object.assign(debugDebugger ? debug2 : info, {
-      label: label2,
+      label,
       sibling,
       info,
       step
@@ -28268,14 +33534,14 @@ var init_hash_object = __esm({
     init_task();
   }
 });
-function parseInit(bare, path24, text2) {
+function parseInit(bare, path22, text2) {
   const response = String(text2).trim();
   let result;
   if (result = initResponseRegex.exec(response)) {
-    return new InitSummary(bare, path24, false, result[1]);
+    return new InitSummary(bare, path22, false, result[1]);
   }
   if (result = reInitResponseRegex.exec(response)) {
-    return new InitSummary(bare, path24, true, result[1]);
+    return new InitSummary(bare, path22, true, result[1]);
   }
   let gitDir = "";
   const tokens = response.split(" ");
@@ -28286,7 +33552,7 @@ function parseInit(bare, path24, text2) {
       break;
     }
   }
-  return new InitSummary(bare, path24, /^re/i.test(response), gitDir);
+  return new InitSummary(bare, path22, /^re/i.test(response), gitDir);
 }
 var InitSummary;
 var initResponseRegex;
@@ -28295,9 +33561,9 @@ var init_InitSummary = __esm({
   "src/lib/responses/InitSummary.ts"() {
     "use strict";
     InitSummary = class {
-      constructor(bare, path24, existing, gitDir) {
+      constructor(bare, path22, existing, gitDir) {
         this.bare = bare;
-        this.path = path24;
+        this.path = path22;
         this.existing = existing;
         this.gitDir = gitDir;
       }
@@ -28309,7 +33575,7 @@ var init_InitSummary = __esm({
 function hasBareCommand(command) {
   return command.includes(bareCommand);
 }
-function initTask(bare = false, path24, customArgs) {
+function initTask(bare = false, path22, customArgs) {
   const commands = ["init", ...customArgs];
   if (bare && !hasBareCommand(commands)) {
     commands.splice(1, 0, bareCommand);
@@ -28318,7 +33584,7 @@ function initTask(bare = false, path24, customArgs) {
     commands,
     format: "utf-8",
     parser(text2) {
-      return parseInit(commands.includes("--bare"), path24, text2);
+      return parseInit(commands.includes("--bare"), path22, text2);
     }
   };
 }
@@ -29133,12 +34399,12 @@ var init_FileStatusSummary = __esm({
     "use strict";
     fromPathRegex = /^(.+)\0(.+)$/;
     FileStatusSummary = class {
-      constructor(path24, index, working_dir) {
-        this.path = path24;
+      constructor(path22, index, working_dir) {
+        this.path = path22;
         this.index = index;
         this.working_dir = working_dir;
         if (index === "R" || working_dir === "R") {
-          const detail = fromPathRegex.exec(path24) || [null, path24, path24];
+          const detail = fromPathRegex.exec(path22) || [null, path22, path22];
           this.from = detail[2] || "";
           this.path = detail[1] || "";
         }
@@ -29169,14 +34435,14 @@ function splitLine(result, lineStr) {
     default:
       return;
   }
-  function data(index, workingDir, path24) {
+  function data(index, workingDir, path22) {
     const raw = `${index}${workingDir}`;
     const handler = parsers6.get(raw);
     if (handler) {
-      handler(result, path24);
+      handler(result, path22);
     }
     if (raw !== "##" && raw !== "!!") {
-      result.files.push(new FileStatusSummary(path24, index, workingDir));
+      result.files.push(new FileStatusSummary(path22, index, workingDir));
     }
   }
 }
@@ -29527,9 +34793,9 @@ var init_simple_git_api = __esm({
           next
         );
       }
-      hashObject(path24, write) {
+      hashObject(path22, write) {
         return this._runTask(
-          hashObjectTask(path24, write === true),
+          hashObjectTask(path22, write === true),
           trailingFunctionArgument(arguments)
         );
       }
@@ -29744,7 +35010,7 @@ var init_BranchSummary = __esm({
         this.current = "";
         this.detached = false;
       }
-      push(status4, detached, name, commit, label2) {
+      push(status4, detached, name, commit, label) {
         if (status4 === "*") {
           this.detached = detached;
           this.current = name;
@@ -29755,7 +35021,7 @@ var init_BranchSummary = __esm({
           linkedWorkTree: status4 === "+",
           name,
           commit,
-          label: label2
+          label
         };
       }
     };
@@ -29781,14 +35047,14 @@ var init_parse_branch = __esm({
     parsers9 = [
       new LineParser(
         /^([*+]\s)?\((?:HEAD )?detached (?:from|at) (\S+)\)\s+([a-z0-9]+)\s(.*)$/,
-        (result, [current, name, commit, label2]) => {
-          result.push(branchStatus(current), true, name, commit, label2);
+        (result, [current, name, commit, label]) => {
+          result.push(branchStatus(current), true, name, commit, label);
         }
       ),
       new LineParser(
         /^([*+]\s)?(\S+)\s+([a-z0-9]+)\s?(.*)$/s,
-        (result, [current, name, commit, label2]) => {
-          result.push(branchStatus(current), false, name, commit, label2);
+        (result, [current, name, commit, label]) => {
+          result.push(branchStatus(current), false, name, commit, label);
         }
       )
     ];
@@ -29883,8 +35149,8 @@ var init_branch = __esm({
   }
 });
 function toPath(input2) {
-  const path24 = input2.trim().replace(/^["']|["']$/g, "");
-  return path24 && normalize(path24);
+  const path22 = input2.trim().replace(/^["']|["']$/g, "");
+  return path22 && normalize(path22);
 }
 var parseCheckIgnore;
 var init_CheckIgnore = __esm({
@@ -30169,8 +35435,8 @@ __export2(sub_module_exports, {
   subModuleTask: () => subModuleTask,
   updateSubModuleTask: () => updateSubModuleTask
 });
-function addSubModuleTask(repo, path24) {
-  return subModuleTask(["add", repo, path24]);
+function addSubModuleTask(repo, path22) {
+  return subModuleTask(["add", repo, path22]);
 }
 function initSubModuleTask(customArgs) {
   return subModuleTask(["init", ...customArgs]);
@@ -30484,8 +35750,8 @@ var require_git = __commonJS2({
       }
       return this._runTask(straightThroughStringTask2(command, this._trimmed), next);
     };
-    Git2.prototype.submoduleAdd = function(repo, path24, then) {
-      return this._runTask(addSubModuleTask2(repo, path24), trailingFunctionArgument2(arguments));
+    Git2.prototype.submoduleAdd = function(repo, path22, then) {
+      return this._runTask(addSubModuleTask2(repo, path22), trailingFunctionArgument2(arguments));
     };
     Git2.prototype.submoduleUpdate = function(args, then) {
       return this._runTask(
@@ -31054,7 +36320,7 @@ var GitRepo = class _GitRepo {
   git;
   /** Opens the repository containing `dir`; a UsageError when there is none. */
   static async open(dir) {
-    const resolved = path2.resolve(dir);
+    const resolved = path5.resolve(dir);
     if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
       throw new UsageError(`--repo ${dir}: no such directory.`);
     }
@@ -31192,11 +36458,11 @@ function pathFilter(options) {
   const excludes = [...options.defaultExcludes ? DEFAULT_EXCLUDES : [], ...options.exclude];
   const excluded = excludes.length > 0 ? (0, import_picomatch.default)(excludes, glob) : () => false;
   const venvs = options.virtualEnvs ?? [];
-  const inVenv = (path24) => venvs.some((dir) => path24.startsWith(dir === "" ? "" : `${dir}/`));
-  return (path24) => path24.endsWith(".py") && included(path24) && !excluded(path24) && !(options.defaultExcludes && inVenv(path24));
+  const inVenv = (path22) => venvs.some((dir) => path22.startsWith(dir === "" ? "" : `${dir}/`));
+  return (path22) => path22.endsWith(".py") && included(path22) && !excluded(path22) && !(options.defaultExcludes && inVenv(path22));
 }
-function moduleForPath(path24, packageDirs) {
-  const parts = path24.split("/");
+function moduleForPath(path22, packageDirs) {
+  const parts = path22.split("/");
   const file2 = parts.pop();
   const stem = file2.replace(/\.py$/, "");
   let top = parts.length;
@@ -31214,9 +36480,9 @@ function moduleForPath(path24, packageDirs) {
 }
 function packageDirectories(paths) {
   const dirs = /* @__PURE__ */ new Set();
-  for (const path24 of paths) {
-    if (path24 === "__init__.py") dirs.add("");
-    else if (path24.endsWith("/__init__.py")) dirs.add(path24.slice(0, -"/__init__.py".length));
+  for (const path22 of paths) {
+    if (path22 === "__init__.py") dirs.add("");
+    else if (path22.endsWith("/__init__.py")) dirs.add(path22.slice(0, -"/__init__.py".length));
   }
   return dirs;
 }
@@ -31337,7 +36603,7 @@ function parseFailOn(text2) {
   const match = /^pass-rate-below:(0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/.exec(value);
   return match ? { kind: "pass-rate-below", threshold: Number(match[1]) } : null;
 }
-function headline(report) {
+function headline3(report) {
   let covered = 0;
   let total = 0;
   let likelyBugs = 0;
@@ -31440,4228 +36706,104 @@ function parseSettings(schema, raw, flagName = kebabFlag) {
   throw new UsageError(lines.join("\n"));
 }
 
-// src/bench/dataset-cache.ts
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path3 from "node:path";
-var DEFAULT_FETCH_TIMEOUT_MS = 12e4;
-function defaultCacheDir(env = process.env) {
-  return env.SEMCODER_CACHE || path3.join(os.homedir(), ".cache", "semcoder-action");
+// src/commands/bench.ts
+function finish(results, report) {
+  finishLines(summaryLines(results), report);
 }
-function sha256(data) {
-  return createHash("sha256").update(data).digest("hex");
-}
-function md5(data) {
-  return createHash("md5").update(data).digest("hex");
-}
-async function writeFileAtomic(file2, data) {
-  await mkdir(path3.dirname(file2), { recursive: true });
-  const temp = `${file2}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile(temp, data);
-  await rename(temp, file2);
-}
-function blobName(url2) {
-  const base = path3.posix.basename(new URL(url2).pathname) || "dataset";
-  return base.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80);
-}
-async function fromCache(cacheDir, url2) {
-  const pointer = path3.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`);
-  try {
-    const entry = JSON.parse(await readFile(pointer, "utf8"));
-    const file2 = path3.join(cacheDir, "datasets", "blobs", entry.blob);
-    const bytes = await readFile(file2);
-    return sha256(bytes) === entry.sha256 ? { file: file2, bytes, downloaded: false } : null;
-  } catch {
-    return null;
-  }
-}
-async function download(url2, timeoutMs) {
-  let response;
-  try {
-    response = await fetch(url2, { redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error62) {
-    throw new UsageError(
-      `Could not download the dataset ${url2}: ${errorMessage(error62)}. Check the URL and the network, or pass a local file with --dataset.`
-    );
-  }
-  if (!response.ok) {
-    throw new UsageError(
-      `Could not download the dataset ${url2}: HTTP ${response.status}. Check the URL, or pass a local file with --dataset.`
-    );
-  }
-  return Buffer.from(await response.arrayBuffer());
-}
-async function fetchCached(url2, cacheDir, timeoutMs = DEFAULT_FETCH_TIMEOUT_MS) {
-  const cached2 = await fromCache(cacheDir, url2);
-  if (cached2) return cached2;
-  const bytes = await download(url2, timeoutMs);
-  const digest = sha256(bytes);
-  const blob = `${digest}-${blobName(url2)}`;
-  const file2 = path3.join(cacheDir, "datasets", "blobs", blob);
-  await writeFileAtomic(file2, bytes);
-  const entry = { url: url2, sha256: digest, blob, fetchedAt: (/* @__PURE__ */ new Date()).toISOString() };
-  await writeFileAtomic(
-    path3.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`),
-    `${JSON.stringify(entry, null, 2)}
+function finishLines(figures2, report) {
+  const lines = [...figures2, `wrote ${report.resultsFile} and ${report.summaryFile}`];
+  process.stdout.write(`${lines.join("\n")}
+`);
+  if (report.gate?.failed) {
+    process.stderr.write(
+      `${report.gate.messages.map((m) => `semcoder-action: ${m}`).join("\n")}
 `
-  );
-  return { file: file2, bytes, downloaded: true };
-}
-
-// src/bench/datasets.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import path4 from "node:path";
-import { gunzipSync } from "node:zlib";
-
-// node_modules/hyparquet/src/constants.js
-var ParquetTypes = [
-  "BOOLEAN",
-  "INT32",
-  "INT64",
-  "INT96",
-  // deprecated
-  "FLOAT",
-  "DOUBLE",
-  "BYTE_ARRAY",
-  "FIXED_LEN_BYTE_ARRAY"
-];
-var Encodings = [
-  "PLAIN",
-  "GROUP_VAR_INT",
-  // deprecated
-  "PLAIN_DICTIONARY",
-  "RLE",
-  "BIT_PACKED",
-  // deprecated
-  "DELTA_BINARY_PACKED",
-  "DELTA_LENGTH_BYTE_ARRAY",
-  "DELTA_BYTE_ARRAY",
-  "RLE_DICTIONARY",
-  "BYTE_STREAM_SPLIT"
-];
-var FieldRepetitionTypes = [
-  "REQUIRED",
-  "OPTIONAL",
-  "REPEATED"
-];
-var ConvertedTypes = [
-  "UTF8",
-  "MAP",
-  "MAP_KEY_VALUE",
-  "LIST",
-  "ENUM",
-  "DECIMAL",
-  "DATE",
-  "TIME_MILLIS",
-  "TIME_MICROS",
-  "TIMESTAMP_MILLIS",
-  "TIMESTAMP_MICROS",
-  "UINT_8",
-  "UINT_16",
-  "UINT_32",
-  "UINT_64",
-  "INT_8",
-  "INT_16",
-  "INT_32",
-  "INT_64",
-  "JSON",
-  "BSON",
-  "INTERVAL"
-];
-var CompressionCodecs = [
-  "UNCOMPRESSED",
-  "SNAPPY",
-  "GZIP",
-  "LZO",
-  "BROTLI",
-  "LZ4",
-  "ZSTD",
-  "LZ4_RAW"
-];
-var PageTypes = [
-  "DATA_PAGE",
-  "INDEX_PAGE",
-  "DICTIONARY_PAGE",
-  "DATA_PAGE_V2"
-];
-var BoundaryOrders = [
-  "UNORDERED",
-  "ASCENDING",
-  "DESCENDING"
-];
-var EdgeInterpolationAlgorithms = [
-  "SPHERICAL",
-  "VINCENTY",
-  "THOMAS",
-  "ANDOYER",
-  "KARNEY"
-];
-
-// node_modules/hyparquet/src/wkb.js
-function wkbToGeojson(reader) {
-  const flags = getFlags(reader);
-  if (flags.type === 1) {
-    return { type: "Point", coordinates: readPosition(reader, flags) };
-  } else if (flags.type === 2) {
-    return { type: "LineString", coordinates: readLine(reader, flags) };
-  } else if (flags.type === 3) {
-    return { type: "Polygon", coordinates: readPolygon(reader, flags) };
-  } else if (flags.type === 4) {
-    const points = [];
-    for (let i2 = 0; i2 < flags.count; i2++) {
-      points.push(readPosition(reader, getFlags(reader)));
-    }
-    return { type: "MultiPoint", coordinates: points };
-  } else if (flags.type === 5) {
-    const lines = [];
-    for (let i2 = 0; i2 < flags.count; i2++) {
-      lines.push(readLine(reader, getFlags(reader)));
-    }
-    return { type: "MultiLineString", coordinates: lines };
-  } else if (flags.type === 6) {
-    const polygons = [];
-    for (let i2 = 0; i2 < flags.count; i2++) {
-      polygons.push(readPolygon(reader, getFlags(reader)));
-    }
-    return { type: "MultiPolygon", coordinates: polygons };
-  } else if (flags.type === 7) {
-    const geometries = [];
-    for (let i2 = 0; i2 < flags.count; i2++) {
-      geometries.push(wkbToGeojson(reader));
-    }
-    return { type: "GeometryCollection", geometries };
-  } else {
-    throw new Error(`Unsupported geometry type: ${flags.type}`);
-  }
-}
-function getFlags(reader) {
-  const { view } = reader;
-  const littleEndian = view.getUint8(reader.offset++) === 1;
-  const rawType = view.getUint32(reader.offset, littleEndian);
-  reader.offset += 4;
-  const type = rawType % 1e3;
-  const flags = Math.floor(rawType / 1e3);
-  let count3 = 0;
-  if (type > 1 && type <= 7) {
-    count3 = view.getUint32(reader.offset, littleEndian);
-    reader.offset += 4;
-  }
-  let dim = 2;
-  if (flags) dim++;
-  if (flags === 3) dim++;
-  return { littleEndian, type, dim, count: count3 };
-}
-function readPosition(reader, flags) {
-  const points = [];
-  for (let i2 = 0; i2 < flags.dim; i2++) {
-    const coord = reader.view.getFloat64(reader.offset, flags.littleEndian);
-    reader.offset += 8;
-    points.push(coord);
-  }
-  return points;
-}
-function readLine(reader, flags) {
-  const points = [];
-  for (let i2 = 0; i2 < flags.count; i2++) {
-    points.push(readPosition(reader, flags));
-  }
-  return points;
-}
-function readPolygon(reader, flags) {
-  const { view } = reader;
-  const rings = [];
-  for (let r2 = 0; r2 < flags.count; r2++) {
-    const count3 = view.getUint32(reader.offset, flags.littleEndian);
-    reader.offset += 4;
-    rings.push(readLine(reader, { ...flags, count: count3 }));
-  }
-  return rings;
-}
-
-// node_modules/hyparquet/src/convert.js
-var decoder = new TextDecoder();
-var DEFAULT_PARSERS = {
-  timestampFromMilliseconds(millis) {
-    return new Date(Number(millis));
-  },
-  timestampFromMicroseconds(micros) {
-    return new Date(Number(micros / 1000n));
-  },
-  timestampFromNanoseconds(nanos) {
-    return new Date(Number(nanos / 1000000n));
-  },
-  dateFromDays(days) {
-    return new Date(days * 864e5);
-  },
-  stringFromBytes(bytes) {
-    return bytes && decoder.decode(bytes);
-  },
-  jsonFromBytes(bytes) {
-    return bytes && JSON.parse(decoder.decode(bytes));
-  },
-  geometryFromBytes(bytes) {
-    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
-  },
-  geographyFromBytes(bytes) {
-    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 });
-  },
-  uuidFromBytes(bytes) {
-    if (!bytes) return void 0;
-    const hex3 = Array.from(bytes, (b2) => b2.toString(16).padStart(2, "0")).join("");
-    return hex3.slice(0, 8) + "-" + hex3.slice(8, 12) + "-" + hex3.slice(12, 16) + "-" + hex3.slice(16, 20) + "-" + hex3.slice(20, 32);
-  }
-};
-function convertWithDictionary(data, dictionary, encoding, columnDecoder) {
-  if (dictionary && encoding.endsWith("_DICTIONARY")) {
-    let output2 = data;
-    if (data instanceof Uint8Array && !(dictionary instanceof Uint8Array)) {
-      output2 = new dictionary.constructor(data.length);
-    }
-    for (let i2 = 0; i2 < data.length; i2++) {
-      output2[i2] = dictionary[data[i2]];
-    }
-    return output2;
-  } else {
-    return convert(data, columnDecoder);
-  }
-}
-function convert(data, columnDecoder) {
-  const { element, parsers: parsers12, utf8 = true, schemaPath } = columnDecoder;
-  const { type, converted_type: ctype, logical_type: ltype } = element;
-  const nullable2 = element.repetition_type !== "REQUIRED";
-  const isVariant = schemaPath?.some((s) => s.element.logical_type?.type === "VARIANT");
-  if (isVariant && type === "BYTE_ARRAY" && ctype !== "UTF8" && ltype?.type !== "STRING") {
-    return data;
-  }
-  if (ctype === "DECIMAL") {
-    const scale = element.scale || 0;
-    const factor = 10 ** -scale;
-    const arr = new Array(data.length);
-    for (let i2 = 0; i2 < arr.length; i2++) {
-      if (data[i2] instanceof Uint8Array) {
-        arr[i2] = parseDecimal(data[i2]) * factor;
-      } else {
-        arr[i2] = Number(data[i2]) * factor;
-      }
-    }
-    return arr;
-  }
-  if (!ctype && type === "INT96") {
-    return Array.from(data).map((v) => parsers12.timestampFromNanoseconds(parseInt96Nanos(v)));
-  }
-  if (ctype === "DATE") {
-    return Array.from(data).map((v) => parsers12.dateFromDays(v));
-  }
-  if (ctype === "TIMESTAMP_MILLIS") {
-    return Array.from(data).map((v) => parsers12.timestampFromMilliseconds(v));
-  }
-  if (ctype === "TIMESTAMP_MICROS") {
-    return Array.from(data).map((v) => parsers12.timestampFromMicroseconds(v));
-  }
-  if (ctype === "JSON") {
-    return data.map((v) => parsers12.jsonFromBytes(v));
-  }
-  if (ctype === "BSON") {
-    throw new Error("parquet bson not supported");
-  }
-  if (ctype === "INTERVAL") {
-    throw new Error("parquet interval not supported");
-  }
-  if (ltype?.type === "GEOMETRY") {
-    return data.map((v) => parsers12.geometryFromBytes(v));
-  }
-  if (ltype?.type === "GEOGRAPHY") {
-    return data.map((v) => parsers12.geographyFromBytes(v));
-  }
-  if (ltype?.type === "UUID") {
-    return data.map((v) => parsers12.uuidFromBytes(v));
-  }
-  if (ctype === "UTF8" || ltype?.type === "STRING" || utf8 && type === "BYTE_ARRAY") {
-    return data.map((v) => parsers12.stringFromBytes(v));
-  }
-  if (ctype === "UINT_64" || ltype?.type === "INTEGER" && ltype.bitWidth === 64 && !ltype.isSigned) {
-    if (data instanceof BigInt64Array) return new BigUint64Array(data.buffer, data.byteOffset, data.length);
-    const arr = nullable2 ? new Array(data.length) : new BigUint64Array(data.length);
-    for (let i2 = 0; i2 < arr.length; i2++) arr[i2] = data[i2];
-    return arr;
-  }
-  if (ctype === "UINT_32" || ltype?.type === "INTEGER" && ltype.bitWidth === 32 && !ltype.isSigned) {
-    if (data instanceof Int32Array) return new Uint32Array(data.buffer, data.byteOffset, data.length);
-    const arr = nullable2 ? new Array(data.length) : new Uint32Array(data.length);
-    for (let i2 = 0; i2 < arr.length; i2++) {
-      arr[i2] = data[i2] < 0 ? 4294967296 + data[i2] : data[i2];
-    }
-    return arr;
-  }
-  if (ltype?.type === "FLOAT16") {
-    return Array.from(data).map(parseFloat16);
-  }
-  if (ltype?.type === "TIMESTAMP") {
-    const { unit } = ltype;
-    let parser4 = parsers12.timestampFromMilliseconds;
-    if (unit === "MICROS") parser4 = parsers12.timestampFromMicroseconds;
-    if (unit === "NANOS") parser4 = parsers12.timestampFromNanoseconds;
-    const arr = new Array(data.length);
-    for (let i2 = 0; i2 < arr.length; i2++) {
-      arr[i2] = parser4(data[i2]);
-    }
-    return arr;
-  }
-  return data;
-}
-function parseDecimal(bytes) {
-  if (!bytes.length) return 0;
-  let value = 0n;
-  for (const byte of bytes) {
-    value = value * 256n + BigInt(byte);
-  }
-  const bits = bytes.length * 8;
-  if (value >= 2n ** BigInt(bits - 1)) {
-    value -= 2n ** BigInt(bits);
-  }
-  return Number(value);
-}
-function parseInt96Nanos(value) {
-  const days = (value >> 64n) - 2440588n;
-  const nano = value & 0xffffffffffffffffn;
-  return days * 86400000000000n + nano;
-}
-function parseFloat16(bytes) {
-  if (!bytes) return void 0;
-  const int16 = bytes[1] << 8 | bytes[0];
-  const sign = int16 >> 15 ? -1 : 1;
-  const exp = int16 >> 10 & 31;
-  const frac = int16 & 1023;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
-}
-
-// node_modules/hyparquet/src/schema.js
-function schemaTree(schema, rootIndex, path24) {
-  const element = schema[rootIndex];
-  const children = [];
-  let count3 = 1;
-  if (element.num_children) {
-    while (children.length < element.num_children) {
-      const childElement = schema[rootIndex + count3];
-      const child = schemaTree(schema, rootIndex + count3, [...path24, childElement.name]);
-      count3 += child.count;
-      children.push(child);
-    }
-  }
-  return { count: count3, element, children, path: path24 };
-}
-function getSchemaPath(schema, name) {
-  return getTreePath(schemaTree(schema, 0, []), name);
-}
-function getTreePath(tree, name) {
-  const path24 = [tree];
-  for (const part of name) {
-    const child = tree.children.find((child2) => child2.element.name === part);
-    if (!child) throw new Error(`parquet schema element not found: ${name}`);
-    path24.push(child);
-    tree = child;
-  }
-  return path24;
-}
-function getPhysicalColumns(schemaTree2) {
-  const columns = [];
-  function traverse(node2) {
-    if (node2.children.length) {
-      for (const child of node2.children) {
-        traverse(child);
-      }
-    } else {
-      columns.push(node2.path.join("."));
-    }
-  }
-  traverse(schemaTree2);
-  return columns;
-}
-function getMaxRepetitionLevel(schemaPath) {
-  let maxLevel = 0;
-  for (const { element } of schemaPath) {
-    if (element.repetition_type === "REPEATED") {
-      maxLevel++;
-    }
-  }
-  return maxLevel;
-}
-function getMaxDefinitionLevel(schemaPath) {
-  let maxLevel = 0;
-  for (const { element } of schemaPath.slice(1)) {
-    if (element.repetition_type !== "REQUIRED") {
-      maxLevel++;
-    }
-  }
-  return maxLevel;
-}
-function isListLike(schema) {
-  if (!schema) return false;
-  if (schema.element.converted_type !== "LIST") return false;
-  if (schema.children.length > 1) return false;
-  const firstChild = schema.children[0];
-  if (firstChild.children.length > 1) return false;
-  if (firstChild.element.repetition_type !== "REPEATED") return false;
-  return true;
-}
-function isMapLike(schema) {
-  if (!schema) return false;
-  if (schema.element.converted_type !== "MAP") return false;
-  if (schema.children.length > 1) return false;
-  const firstChild = schema.children[0];
-  if (firstChild.children.length !== 2) return false;
-  if (firstChild.element.repetition_type !== "REPEATED") return false;
-  const keyChild = firstChild.children.find((child) => child.element.name === "key");
-  if (keyChild?.element.repetition_type === "REPEATED") return false;
-  const valueChild = firstChild.children.find((child) => child.element.name === "value");
-  if (valueChild?.element.repetition_type === "REPEATED") return false;
-  return true;
-}
-function isFlatColumn(schemaPath) {
-  if (schemaPath.length !== 2) return false;
-  const [, column] = schemaPath;
-  if (column.element.repetition_type === "REPEATED") return false;
-  if (column.children.length) return false;
-  return true;
-}
-
-// node_modules/hyparquet/src/thrift.js
-var STOP = 0;
-var TRUE = 1;
-var FALSE = 2;
-var BYTE = 3;
-var I16 = 4;
-var I32 = 5;
-var I64 = 6;
-var DOUBLE = 7;
-var BINARY = 8;
-var LIST = 9;
-var STRUCT = 12;
-function deserializeTCompactProtocol(reader) {
-  const value = {};
-  let fid = 0;
-  while (true) {
-    if (reader.offset >= reader.view.byteLength) throw new Error("thrift struct ended without STOP");
-    const byte = reader.view.getUint8(reader.offset++);
-    const type = byte & 15;
-    if (type === STOP) break;
-    const delta = byte >> 4;
-    fid = delta ? fid + delta : readZigZag(reader);
-    value[`field_${fid}`] = readElement(reader, type);
-  }
-  return value;
-}
-function readElement(reader, type) {
-  switch (type) {
-    case TRUE:
-      return true;
-    case FALSE:
-      return false;
-    case BYTE:
-      return reader.view.getInt8(reader.offset++);
-    case I16:
-    case I32:
-      return readZigZag(reader);
-    case I64:
-      return readZigZagBigInt(reader);
-    case DOUBLE: {
-      const value = reader.view.getFloat64(reader.offset, true);
-      reader.offset += 8;
-      return value;
-    }
-    case BINARY: {
-      const stringLength = readVarInt(reader);
-      if (reader.offset + stringLength > reader.view.byteLength) {
-        throw new Error(`thrift binary length ${stringLength} exceeds remaining ${reader.view.byteLength - reader.offset} bytes`);
-      }
-      const strBytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, stringLength);
-      reader.offset += stringLength;
-      return strBytes;
-    }
-    case LIST: {
-      const byte = reader.view.getUint8(reader.offset++);
-      const elemType = byte & 15;
-      let listSize = byte >> 4;
-      if (listSize === 15) {
-        listSize = readVarInt(reader);
-      }
-      const boolType = elemType === TRUE || elemType === FALSE;
-      const values = new Array(listSize);
-      for (let i2 = 0; i2 < listSize; i2++) {
-        values[i2] = boolType ? readElement(reader, BYTE) === 1 : readElement(reader, elemType);
-      }
-      return values;
-    }
-    case STRUCT:
-      return deserializeTCompactProtocol(reader);
-    default:
-      throw new Error(`thrift unhandled type: ${type}`);
-  }
-}
-function readVarInt(reader) {
-  let result = 0;
-  let shift = 0;
-  while (true) {
-    const byte = reader.view.getUint8(reader.offset++);
-    result |= (byte & 127) << shift;
-    if (!(byte & 128)) {
-      return result;
-    }
-    shift += 7;
-  }
-}
-function readVarBigInt(reader) {
-  let result = 0n;
-  let shift = 0n;
-  while (true) {
-    const byte = reader.view.getUint8(reader.offset++);
-    result |= BigInt(byte & 127) << shift;
-    if (!(byte & 128)) {
-      return result;
-    }
-    shift += 7n;
-  }
-}
-function readZigZag(reader) {
-  const zigzag = readVarInt(reader);
-  return zigzag >>> 1 ^ -(zigzag & 1);
-}
-function readZigZagBigInt(reader) {
-  const zigzag = readVarBigInt(reader);
-  return zigzag >> 1n ^ -(zigzag & 1n);
-}
-
-// node_modules/hyparquet/src/geoparquet.js
-function markGeoColumns(schema, key_value_metadata) {
-  const columns = /* @__PURE__ */ new Map();
-  const geo = key_value_metadata?.find(({ key: key2 }) => key2 === "geo")?.value;
-  const decodedColumns = (geo && JSON.parse(geo)?.columns) ?? {};
-  for (const [name, column] of Object.entries(decodedColumns)) {
-    if (column.encoding !== "WKB") continue;
-    const type = column.edges === "spherical" ? "GEOGRAPHY" : "GEOMETRY";
-    const id = column.crs?.id ?? column.crs?.ids?.[0];
-    const crs = id ? `${id.authority}:${id.code.toString()}` : void 0;
-    columns.set(name, { type, crs });
-  }
-  for (let i2 = 1; i2 < schema.length; i2++) {
-    const { logical_type, name, num_children, type } = schema[i2];
-    if (num_children) {
-      i2 += num_children;
-      continue;
-    }
-    if (type === "BYTE_ARRAY" && !logical_type) {
-      schema[i2].logical_type = columns.get(name);
-    }
-  }
-}
-
-// node_modules/hyparquet/src/metadata.js
-var defaultInitialFetchSize = 1 << 19;
-var decoder2 = new TextDecoder();
-function decode3(value) {
-  return value && decoder2.decode(value);
-}
-async function parquetMetadataAsync(asyncBuffer, { parsers: parsers12, initialFetchSize = defaultInitialFetchSize, geoparquet = true } = {}) {
-  if (!asyncBuffer || !(asyncBuffer.byteLength >= 0)) throw new Error("parquet expected AsyncBuffer");
-  const footerOffset = Math.max(0, asyncBuffer.byteLength - initialFetchSize);
-  const footerBuffer = await asyncBuffer.slice(footerOffset, asyncBuffer.byteLength);
-  const footerView = new DataView(footerBuffer);
-  if (footerView.getUint32(footerBuffer.byteLength - 4, true) !== 827474256) {
-    throw new Error("parquet file invalid (footer != PAR1)");
-  }
-  const metadataLength = footerView.getUint32(footerBuffer.byteLength - 8, true);
-  if (metadataLength > asyncBuffer.byteLength - 8) {
-    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${asyncBuffer.byteLength - 8}`);
-  }
-  if (metadataLength + 8 > initialFetchSize) {
-    const metadataOffset = asyncBuffer.byteLength - metadataLength - 8;
-    const metadataBuffer = await asyncBuffer.slice(metadataOffset, footerOffset);
-    const combinedBuffer = new ArrayBuffer(metadataLength + 8);
-    const combinedView = new Uint8Array(combinedBuffer);
-    combinedView.set(new Uint8Array(metadataBuffer));
-    combinedView.set(new Uint8Array(footerBuffer), footerOffset - metadataOffset);
-    return parquetMetadata(combinedBuffer, { parsers: parsers12, geoparquet });
-  } else {
-    return parquetMetadata(footerBuffer, { parsers: parsers12, geoparquet });
-  }
-}
-function parquetMetadata(arrayBuffer, { parsers: parsers12, geoparquet = true } = {}) {
-  let view;
-  if (arrayBuffer instanceof ArrayBuffer) {
-    view = new DataView(arrayBuffer);
-  } else if (arrayBuffer instanceof Uint8Array) {
-    view = new DataView(arrayBuffer.buffer, arrayBuffer.byteOffset, arrayBuffer.byteLength);
-  } else {
-    throw new Error("parquet expected ArrayBuffer or Uint8Array");
-  }
-  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
-  if (view.byteLength < 8) {
-    throw new Error("parquet file is too short");
-  }
-  if (view.getUint32(view.byteLength - 4, true) !== 827474256) {
-    throw new Error("parquet file invalid (footer != PAR1)");
-  }
-  const metadataLengthOffset = view.byteLength - 8;
-  const metadataLength = view.getUint32(metadataLengthOffset, true);
-  if (metadataLength > view.byteLength - 8) {
-    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${view.byteLength - 8}`);
-  }
-  const metadataOffset = metadataLengthOffset - metadataLength;
-  const reader = { view, offset: metadataOffset };
-  const metadata = deserializeTCompactProtocol(reader);
-  const version2 = metadata.field_1;
-  const schema = metadata.field_2.map((field) => ({
-    type: ParquetTypes[field.field_1],
-    type_length: field.field_2,
-    repetition_type: FieldRepetitionTypes[field.field_3],
-    name: decode3(field.field_4),
-    num_children: field.field_5,
-    converted_type: ConvertedTypes[field.field_6],
-    scale: field.field_7,
-    precision: field.field_8,
-    field_id: field.field_9,
-    logical_type: logicalType(field.field_10)
-  }));
-  const columnSchema = schema.filter((e) => e.type);
-  const num_rows = metadata.field_3;
-  const row_groups = metadata.field_4.map((rowGroup) => ({
-    columns: rowGroup.field_1.map((column, columnIndex) => ({
-      file_path: decode3(column.field_1),
-      file_offset: column.field_2,
-      meta_data: column.field_3 && {
-        type: ParquetTypes[column.field_3.field_1],
-        encodings: column.field_3.field_2?.map((e) => Encodings[e]),
-        path_in_schema: column.field_3.field_3.map(decode3),
-        codec: CompressionCodecs[column.field_3.field_4],
-        num_values: column.field_3.field_5,
-        total_uncompressed_size: column.field_3.field_6,
-        total_compressed_size: column.field_3.field_7,
-        key_value_metadata: column.field_3.field_8?.map((kv) => ({
-          key: decode3(kv.field_1),
-          value: decode3(kv.field_2)
-        })),
-        data_page_offset: column.field_3.field_9,
-        index_page_offset: column.field_3.field_10,
-        dictionary_page_offset: column.field_3.field_11,
-        statistics: convertStats(column.field_3.field_12, columnSchema[columnIndex], allParsers),
-        encoding_stats: column.field_3.field_13?.map((encodingStat) => ({
-          page_type: PageTypes[encodingStat.field_1],
-          encoding: Encodings[encodingStat.field_2],
-          count: encodingStat.field_3
-        })),
-        bloom_filter_offset: column.field_3.field_14,
-        bloom_filter_length: column.field_3.field_15,
-        size_statistics: column.field_3.field_16 && {
-          unencoded_byte_array_data_bytes: column.field_3.field_16.field_1,
-          repetition_level_histogram: column.field_3.field_16.field_2,
-          definition_level_histogram: column.field_3.field_16.field_3
-        },
-        geospatial_statistics: column.field_3.field_17 && {
-          bbox: column.field_3.field_17.field_1 && {
-            xmin: column.field_3.field_17.field_1.field_1,
-            xmax: column.field_3.field_17.field_1.field_2,
-            ymin: column.field_3.field_17.field_1.field_3,
-            ymax: column.field_3.field_17.field_1.field_4,
-            zmin: column.field_3.field_17.field_1.field_5,
-            zmax: column.field_3.field_17.field_1.field_6,
-            mmin: column.field_3.field_17.field_1.field_7,
-            mmax: column.field_3.field_17.field_1.field_8
-          },
-          geospatial_types: column.field_3.field_17.field_2
-        }
-      },
-      offset_index_offset: column.field_4,
-      offset_index_length: column.field_5,
-      column_index_offset: column.field_6,
-      column_index_length: column.field_7,
-      crypto_metadata: column.field_8,
-      encrypted_column_metadata: column.field_9
-    })),
-    total_byte_size: rowGroup.field_2,
-    num_rows: rowGroup.field_3,
-    sorting_columns: rowGroup.field_4?.map((sortingColumn) => ({
-      column_idx: sortingColumn.field_1,
-      descending: sortingColumn.field_2,
-      nulls_first: sortingColumn.field_3
-    })),
-    file_offset: rowGroup.field_5,
-    total_compressed_size: rowGroup.field_6,
-    ordinal: rowGroup.field_7
-  }));
-  const key_value_metadata = metadata.field_5?.map((kv) => ({
-    key: decode3(kv.field_1),
-    value: decode3(kv.field_2)
-  }));
-  const created_by = decode3(metadata.field_6);
-  if (geoparquet) {
-    markGeoColumns(schema, key_value_metadata);
-  }
-  return {
-    version: version2,
-    schema,
-    num_rows,
-    row_groups,
-    key_value_metadata,
-    created_by,
-    metadata_length: metadataLength
-  };
-}
-function parquetSchema({ schema }) {
-  return getSchemaPath(schema, [])[0];
-}
-function logicalType(logicalType2) {
-  if (logicalType2?.field_1) return { type: "STRING" };
-  if (logicalType2?.field_2) return { type: "MAP" };
-  if (logicalType2?.field_3) return { type: "LIST" };
-  if (logicalType2?.field_4) return { type: "ENUM" };
-  if (logicalType2?.field_5) return {
-    type: "DECIMAL",
-    scale: logicalType2.field_5.field_1,
-    precision: logicalType2.field_5.field_2
-  };
-  if (logicalType2?.field_6) return { type: "DATE" };
-  if (logicalType2?.field_7) return {
-    type: "TIME",
-    isAdjustedToUTC: logicalType2.field_7.field_1,
-    unit: timeUnit(logicalType2.field_7.field_2)
-  };
-  if (logicalType2?.field_8) return {
-    type: "TIMESTAMP",
-    isAdjustedToUTC: logicalType2.field_8.field_1,
-    unit: timeUnit(logicalType2.field_8.field_2)
-  };
-  if (logicalType2?.field_10) return {
-    type: "INTEGER",
-    bitWidth: logicalType2.field_10.field_1,
-    isSigned: logicalType2.field_10.field_2
-  };
-  if (logicalType2?.field_11) return { type: "NULL" };
-  if (logicalType2?.field_12) return { type: "JSON" };
-  if (logicalType2?.field_13) return { type: "BSON" };
-  if (logicalType2?.field_14) return { type: "UUID" };
-  if (logicalType2?.field_15) return { type: "FLOAT16" };
-  if (logicalType2?.field_16) return {
-    type: "VARIANT",
-    specification_version: logicalType2.field_16.field_1
-  };
-  if (logicalType2?.field_17) return {
-    type: "GEOMETRY",
-    crs: decode3(logicalType2.field_17.field_1)
-  };
-  if (logicalType2?.field_18) return {
-    type: "GEOGRAPHY",
-    crs: decode3(logicalType2.field_18.field_1),
-    algorithm: EdgeInterpolationAlgorithms[logicalType2.field_18.field_2]
-  };
-  return logicalType2;
-}
-function timeUnit(unit) {
-  if (unit.field_1) return "MILLIS";
-  if (unit.field_2) return "MICROS";
-  if (unit.field_3) return "NANOS";
-  throw new Error("parquet time unit required");
-}
-function convertStats(stats, schema, parsers12) {
-  return stats && {
-    max: convertMetadata(stats.field_1, schema, parsers12),
-    min: convertMetadata(stats.field_2, schema, parsers12),
-    null_count: stats.field_3,
-    distinct_count: stats.field_4,
-    max_value: convertMetadata(stats.field_5, schema, parsers12),
-    min_value: convertMetadata(stats.field_6, schema, parsers12),
-    is_max_value_exact: stats.field_7,
-    is_min_value_exact: stats.field_8
-  };
-}
-function convertMetadata(value, schema, parsers12) {
-  const { type, converted_type, logical_type } = schema;
-  if (value === void 0) return value;
-  if (type === "BOOLEAN") return value[0] === 1;
-  if (type === "BYTE_ARRAY") return parsers12.stringFromBytes(value);
-  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  if (type === "FLOAT" && view.byteLength === 4) return view.getFloat32(0, true);
-  if (type === "DOUBLE" && view.byteLength === 8) return view.getFloat64(0, true);
-  if (type === "INT32" && converted_type === "DECIMAL" && view.byteLength === 4) {
-    return view.getInt32(0, true) * 10 ** -(schema.scale || 0);
-  }
-  if (type === "INT64" && converted_type === "DECIMAL" && view.byteLength === 8) {
-    return Number(view.getBigInt64(0, true)) * 10 ** -(schema.scale || 0);
-  }
-  if (type === "INT32" && converted_type === "DATE") return parsers12.dateFromDays(view.getInt32(0, true));
-  if (type === "INT64" && converted_type === "TIMESTAMP_MILLIS") return parsers12.timestampFromMilliseconds(view.getBigInt64(0, true));
-  if (type === "INT64" && converted_type === "TIMESTAMP_MICROS") return parsers12.timestampFromMicroseconds(view.getBigInt64(0, true));
-  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "NANOS") return parsers12.timestampFromNanoseconds(view.getBigInt64(0, true));
-  if (type === "INT64" && logical_type?.type === "TIMESTAMP" && logical_type?.unit === "MICROS") return parsers12.timestampFromMicroseconds(view.getBigInt64(0, true));
-  if (type === "INT64" && logical_type?.type === "TIMESTAMP") return parsers12.timestampFromMilliseconds(view.getBigInt64(0, true));
-  const unsigned = converted_type?.startsWith("UINT_") || logical_type?.type === "INTEGER" && !logical_type.isSigned;
-  if (type === "INT32" && unsigned && view.byteLength === 4) return view.getUint32(0, true);
-  if (type === "INT64" && unsigned && view.byteLength === 8) return view.getBigUint64(0, true);
-  if (type === "INT32" && view.byteLength === 4) return view.getInt32(0, true);
-  if (type === "INT64" && view.byteLength === 8) return view.getBigInt64(0, true);
-  if (converted_type === "DECIMAL") return parseDecimal(value) * 10 ** -(schema.scale || 0);
-  if (logical_type?.type === "FLOAT16") return parseFloat16(value);
-  if (logical_type?.type === "UUID") return parsers12.uuidFromBytes(value);
-  if (type === "FIXED_LEN_BYTE_ARRAY") return value;
-  return value;
-}
-
-// node_modules/hyparquet/src/indexes.js
-function readColumnIndex(reader, schema, parsers12 = void 0) {
-  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
-  const thrift = deserializeTCompactProtocol(reader);
-  return {
-    null_pages: thrift.field_1,
-    min_values: thrift.field_2.map((m) => convertMetadata(m, schema, allParsers)),
-    max_values: thrift.field_3.map((m) => convertMetadata(m, schema, allParsers)),
-    boundary_order: BoundaryOrders[thrift.field_4],
-    null_counts: thrift.field_5,
-    repetition_level_histograms: thrift.field_6,
-    definition_level_histograms: thrift.field_7
-  };
-}
-function readOffsetIndex(reader) {
-  const thrift = deserializeTCompactProtocol(reader);
-  return {
-    // @ts-ignore
-    page_locations: thrift.field_1.map((loc) => ({
-      offset: loc.field_1,
-      compressed_page_size: loc.field_2,
-      first_row_index: loc.field_3
-    })),
-    unencoded_byte_array_data_bytes: thrift.field_2
-  };
-}
-
-// node_modules/hyparquet/src/xxhash.js
-var MASK = 0xffffffffffffffffn;
-var PRIME1 = 0x9e3779b185ebca87n;
-var PRIME2 = 0xc2b2ae3d27d4eb4fn;
-var PRIME3 = 0x165667b19e3779f9n;
-var PRIME4 = 0x85ebca77c2b2ae63n;
-var PRIME5 = 0x27d4eb2f165667c5n;
-function rotl64(x2, r2) {
-  return (x2 << r2 | x2 >> 64n - r2) & MASK;
-}
-function round(acc, val) {
-  acc = acc + val * PRIME2 & MASK;
-  acc = rotl64(acc, 31n);
-  return acc * PRIME1 & MASK;
-}
-function mergeRound(acc, val) {
-  acc ^= round(0n, val);
-  return acc * PRIME1 + PRIME4 & MASK;
-}
-function xxhash64(input2, seed = 0n) {
-  const view = new DataView(input2.buffer, input2.byteOffset, input2.byteLength);
-  const len = input2.byteLength;
-  let offset = 0;
-  let h64;
-  if (len >= 32) {
-    let v1 = seed + PRIME1 + PRIME2 & MASK;
-    let v2 = seed + PRIME2 & MASK;
-    let v3 = seed;
-    let v4 = seed - PRIME1 & MASK;
-    while (offset + 32 <= len) {
-      v1 = round(v1, view.getBigUint64(offset, true));
-      offset += 8;
-      v2 = round(v2, view.getBigUint64(offset, true));
-      offset += 8;
-      v3 = round(v3, view.getBigUint64(offset, true));
-      offset += 8;
-      v4 = round(v4, view.getBigUint64(offset, true));
-      offset += 8;
-    }
-    h64 = rotl64(v1, 1n) + rotl64(v2, 7n) + rotl64(v3, 12n) + rotl64(v4, 18n) & MASK;
-    h64 = mergeRound(h64, v1);
-    h64 = mergeRound(h64, v2);
-    h64 = mergeRound(h64, v3);
-    h64 = mergeRound(h64, v4);
-  } else {
-    h64 = seed + PRIME5 & MASK;
-  }
-  h64 = h64 + BigInt(len) & MASK;
-  while (offset + 8 <= len) {
-    h64 ^= round(0n, view.getBigUint64(offset, true));
-    h64 = rotl64(h64, 27n) * PRIME1 + PRIME4 & MASK;
-    offset += 8;
-  }
-  if (offset + 4 <= len) {
-    h64 ^= BigInt(view.getUint32(offset, true)) * PRIME1 & MASK;
-    h64 = rotl64(h64, 23n) * PRIME2 + PRIME3 & MASK;
-    offset += 4;
-  }
-  while (offset < len) {
-    h64 ^= BigInt(view.getUint8(offset)) * PRIME5 & MASK;
-    h64 = rotl64(h64, 11n) * PRIME1 & MASK;
-    offset += 1;
-  }
-  h64 ^= h64 >> 33n;
-  h64 = h64 * PRIME2 & MASK;
-  h64 ^= h64 >> 29n;
-  h64 = h64 * PRIME3 & MASK;
-  h64 ^= h64 >> 32n;
-  return h64;
-}
-
-// node_modules/hyparquet/src/bloom.js
-var textEncoder = new TextEncoder();
-var SALT = new Uint32Array([
-  1203114875,
-  1150766481,
-  2284105051,
-  2729912477,
-  1884591559,
-  770785867,
-  2667333959,
-  1550580529
-]);
-function blockIndex(hash2, numBlocks) {
-  return Number((hash2 >> 32n) * BigInt(numBlocks) >> 32n);
-}
-function blockMask(hash2) {
-  const m = new Uint32Array(8);
-  const low = Number(hash2 & 0xffffffffn) | 0;
-  for (let i2 = 0; i2 < 8; i2++) {
-    m[i2] = 1 << (Math.imul(low, SALT[i2]) >>> 27);
-  }
-  return m;
-}
-function sbbfContains(blocks, hash2) {
-  const offset = blockIndex(hash2, blocks.length >> 3) << 3;
-  const m = blockMask(hash2);
-  for (let i2 = 0; i2 < 8; i2++) {
-    if ((blocks[offset + i2] & m[i2]) === 0) return false;
-  }
-  return true;
-}
-function readBloomFilter(reader) {
-  const header = deserializeTCompactProtocol(reader);
-  const numBytes = header.field_1;
-  if (typeof numBytes !== "number" || numBytes <= 0 || numBytes % 32 !== 0) return void 0;
-  if (!header.field_2?.field_1) return void 0;
-  if (!header.field_3?.field_1) return void 0;
-  if (!header.field_4?.field_1) return void 0;
-  const { view, offset } = reader;
-  if (offset + numBytes > view.byteLength) {
-    throw new Error(`parquet bloom filter truncated: need ${numBytes} bytes, have ${view.byteLength - offset}`);
-  }
-  const blocks = new Uint32Array(numBytes >> 2);
-  for (let i2 = 0; i2 < blocks.length; i2++) {
-    blocks[i2] = view.getUint32(offset + i2 * 4, true);
-  }
-  reader.offset = offset + numBytes;
-  return { numBytes, blocks };
-}
-function hashParquetValue(value, element) {
-  if (value === null || value === void 0) return void 0;
-  const { type, converted_type, logical_type } = element;
-  if (type === "BOOLEAN") {
-    if (typeof value !== "boolean") return void 0;
-    return xxhash64(new Uint8Array([value ? 1 : 0]));
-  }
-  if (type === "FLOAT") {
-    if (typeof value !== "number") return void 0;
-    const buf = new ArrayBuffer(4);
-    new DataView(buf).setFloat32(0, value, true);
-    return xxhash64(new Uint8Array(buf));
-  }
-  if (type === "DOUBLE") {
-    if (typeof value !== "number") return void 0;
-    const buf = new ArrayBuffer(8);
-    new DataView(buf).setFloat64(0, value, true);
-    return xxhash64(new Uint8Array(buf));
-  }
-  if (type === "INT32") {
-    if (converted_type === "DATE" || converted_type === "DECIMAL" || converted_type === "TIME_MILLIS") return void 0;
-    if (logical_type?.type === "DATE" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
-    if (typeof value !== "number" || !Number.isInteger(value)) return void 0;
-    const buf = new ArrayBuffer(4);
-    new DataView(buf).setInt32(0, value | 0, true);
-    return xxhash64(new Uint8Array(buf));
-  }
-  if (type === "INT64") {
-    if (converted_type === "TIMESTAMP_MILLIS" || converted_type === "TIMESTAMP_MICROS") return void 0;
-    if (converted_type === "TIME_MICROS" || converted_type === "DECIMAL") return void 0;
-    if (logical_type?.type === "TIMESTAMP" || logical_type?.type === "TIME" || logical_type?.type === "DECIMAL") return void 0;
-    let bigValue;
-    if (typeof value === "bigint") bigValue = value;
-    else if (typeof value === "number" && Number.isSafeInteger(value)) bigValue = BigInt(value);
-    else return void 0;
-    const buf = new ArrayBuffer(8);
-    new DataView(buf).setBigUint64(0, BigInt.asUintN(64, bigValue), true);
-    return xxhash64(new Uint8Array(buf));
-  }
-  if (type === "BYTE_ARRAY") {
-    if (converted_type === "JSON" || converted_type === "BSON" || converted_type === "DECIMAL") return void 0;
-    if (logical_type?.type === "JSON" || logical_type?.type === "BSON" || logical_type?.type === "VARIANT") return void 0;
-    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
-    if (typeof value === "string") return xxhash64(textEncoder.encode(value));
-    if (value instanceof Uint8Array) return xxhash64(value);
-    return void 0;
-  }
-  if (type === "FIXED_LEN_BYTE_ARRAY") {
-    if (converted_type === "DECIMAL" || converted_type === "INTERVAL") return void 0;
-    if (logical_type?.type === "DECIMAL" || logical_type?.type === "UUID" || logical_type?.type === "FLOAT16") return void 0;
-    if (logical_type?.type === "GEOMETRY" || logical_type?.type === "GEOGRAPHY") return void 0;
-    if (value instanceof Uint8Array) return xxhash64(value);
-    return void 0;
-  }
-  return void 0;
-}
-function bloomEligibleColumns(filter) {
-  const out = /* @__PURE__ */ new Set();
-  walkBloomEligible(filter, out);
-  return out;
-}
-function walkBloomEligible(filter, out) {
-  if (!filter) return;
-  if ("$and" in filter && Array.isArray(filter.$and)) {
-    for (const sub of filter.$and) walkBloomEligible(sub, out);
-    return;
-  }
-  if ("$or" in filter && Array.isArray(filter.$or)) {
-    for (const sub of filter.$or) walkBloomEligible(sub, out);
-    return;
-  }
-  if ("$nor" in filter) return;
-  for (const [field, condition] of Object.entries(filter)) {
-    if (field.startsWith("$")) continue;
-    if (typeof condition === "object" && condition !== null && !Array.isArray(condition)) {
-      if ("$eq" in condition || "$in" in condition) out.add(field);
-    } else {
-      out.add(field);
-    }
-  }
-}
-
-// node_modules/hyparquet/src/utils.js
-function concat(aaa, bbb) {
-  const chunk = 1e4;
-  for (let i2 = 0; i2 < bbb.length; i2 += chunk) {
-    aaa.push(...bbb.slice(i2, i2 + chunk));
-  }
-}
-function equals(a, b2, strict = true) {
-  if (strict ? a === b2 : a == b2) return true;
-  if (!a || !b2 || typeof a !== "object" || typeof b2 !== "object") return false;
-  if (a instanceof Uint8Array && b2 instanceof Uint8Array) {
-    if (a.length !== b2.length) return false;
-    for (let i2 = 0; i2 < a.length; i2++) {
-      if (a[i2] !== b2[i2]) return false;
-    }
-    return true;
-  }
-  if (a instanceof Date || b2 instanceof Date) {
-    return a instanceof Date && b2 instanceof Date && a.getTime() === b2.getTime();
-  }
-  if (Array.isArray(a) && Array.isArray(b2)) {
-    if (a.length !== b2.length) return false;
-    for (let i2 = 0; i2 < a.length; i2++) {
-      if (!equals(a[i2], b2[i2], strict)) return false;
-    }
-    return true;
-  }
-  const aKeys = Object.keys(a);
-  if (aKeys.length !== Object.keys(b2).length) return false;
-  for (const k2 of aKeys) {
-    if (!equals(a[k2], b2[k2], strict)) return false;
-  }
-  return true;
-}
-function flatten(chunks2) {
-  if (!chunks2) return [];
-  if (chunks2.length === 1) return chunks2[0];
-  const output2 = [];
-  for (const chunk of chunks2) {
-    concat(output2, chunk);
-  }
-  return output2;
-}
-
-// node_modules/hyparquet/src/filter.js
-var encoder = new TextEncoder();
-function pathsNeededForFilter(filter) {
-  if (!filter) return [];
-  const paths = [];
-  if ("$and" in filter && Array.isArray(filter.$and)) {
-    paths.push(...filter.$and.flatMap(pathsNeededForFilter));
-  } else if ("$or" in filter && Array.isArray(filter.$or)) {
-    paths.push(...filter.$or.flatMap(pathsNeededForFilter));
-  } else if ("$nor" in filter && Array.isArray(filter.$nor)) {
-    paths.push(...filter.$nor.flatMap(pathsNeededForFilter));
-  } else {
-    paths.push(...Object.keys(filter));
-  }
-  return [...new Set(paths)];
-}
-function columnsNeededForFilter(filter) {
-  return [...new Set(pathsNeededForFilter(filter).map((path24) => path24.split(".")[0]))];
-}
-function matchFilter(record2, filter, strict = true) {
-  if ("$and" in filter && Array.isArray(filter.$and)) {
-    return filter.$and.every((subQuery) => matchFilter(record2, subQuery, strict));
-  }
-  if ("$or" in filter && Array.isArray(filter.$or)) {
-    return filter.$or.some((subQuery) => matchFilter(record2, subQuery, strict));
-  }
-  if ("$nor" in filter && Array.isArray(filter.$nor)) {
-    return !filter.$nor.some((subQuery) => matchFilter(record2, subQuery, strict));
-  }
-  return Object.entries(filter).every(([field, condition]) => {
-    const value = resolve(record2, field);
-    if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
-      return equals(value, condition, strict);
-    }
-    return Object.entries(condition || {}).every(([operator, target2]) => {
-      if (operator === "$gt") return value !== null && value !== void 0 && value > target2;
-      if (operator === "$gte") return value !== null && value !== void 0 && value >= target2;
-      if (operator === "$lt") return value !== null && value !== void 0 && value < target2;
-      if (operator === "$lte") return value !== null && value !== void 0 && value <= target2;
-      if (operator === "$eq") return equals(value, target2, strict);
-      if (operator === "$ne") return !equals(value, target2, strict);
-      if (operator === "$in") return Array.isArray(target2) && matchesIn(value, target2, strict);
-      if (operator === "$nin") return Array.isArray(target2) && !matchesIn(value, target2, strict);
-      if (operator === "$not") return !matchFilter({ value }, { value: target2 }, strict);
-      return true;
-    });
-  });
-}
-function matchesIn(value, targets, strict) {
-  return targets.some((target2) => equals(value, target2, strict) || Array.isArray(value) && value.some((element) => equals(element, target2, strict)));
-}
-function canSkipRowGroup({ rowGroup, physicalColumns, filter, strict = true, bloomFilters, schemaElements }) {
-  if (!filter) return false;
-  if ("$and" in filter && Array.isArray(filter.$and)) {
-    return filter.$and.some((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
-  }
-  if ("$or" in filter && Array.isArray(filter.$or)) {
-    return filter.$or.every((subFilter) => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }));
-  }
-  if ("$nor" in filter && Array.isArray(filter.$nor)) {
-    return false;
-  }
-  for (const [field, condition] of Object.entries(filter)) {
-    const columnIndex = physicalColumns.indexOf(field);
-    if (columnIndex === -1) continue;
-    const stats = rowGroup.columns[columnIndex].meta_data?.statistics;
-    const { min, max, min_value, max_value, null_count: nullCount } = stats || {};
-    const minVal = min_value !== void 0 ? min_value : min;
-    const maxVal = max_value !== void 0 ? max_value : max;
-    const haveStats = minVal !== void 0 && maxVal !== void 0;
-    const bloom = bloomFilters?.[field];
-    const element = schemaElements?.[field];
-    const matchingNulls = matchFilter({ value: null }, { value: condition }, strict) && (nullCount === void 0 || nullCount > 0);
-    if (haveStats && !matchingNulls && canSkipStats(condition, minVal, maxVal, strict, element)) {
-      return true;
-    }
-    for (const [operator, target2] of Object.entries(condition || {})) {
-      if (bloom && element) {
-        if (operator === "$eq") {
-          const hash2 = hashParquetValue(target2, element);
-          if (hash2 !== void 0 && !sbbfContains(bloom.blocks, hash2)) return true;
-        }
-        if (operator === "$in" && Array.isArray(target2) && target2.length > 0) {
-          let allAbsent = true;
-          for (const v of target2) {
-            const h2 = hashParquetValue(v, element);
-            if (h2 === void 0 || sbbfContains(bloom.blocks, h2)) {
-              allAbsent = false;
-              break;
-            }
-          }
-          if (allAbsent) return true;
-        }
-      }
-    }
-  }
-  return false;
-}
-function canSkipStats(condition, minVal, maxVal, strict, element) {
-  if (minVal === void 0 || maxVal === void 0) return false;
-  const mayContainNaN = element?.type === "FLOAT" || element?.type === "DOUBLE" || element?.logical_type?.type === "FLOAT16";
-  for (const [operator, target2] of Object.entries(condition || {})) {
-    const minComparison = compareParquetValues(minVal, target2, strict, element);
-    const maxComparison = compareParquetValues(maxVal, target2, strict, element);
-    const binaryBounds = minVal instanceof Uint8Array || maxVal instanceof Uint8Array;
-    const relationalBoundsAreSafe = !binaryBounds && (element?.type !== "BYTE_ARRAY" || typeof target2 === "string" && [...target2].every((character) => character.charCodeAt(0) <= 127));
-    if (operator === "$gt" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison <= 0) return true;
-    if (operator === "$gte" && relationalBoundsAreSafe && maxComparison !== void 0 && maxComparison < 0) return true;
-    if (operator === "$lt" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison >= 0) return true;
-    if (operator === "$lte" && relationalBoundsAreSafe && minComparison !== void 0 && minComparison > 0) return true;
-    if (operator === "$eq") {
-      const targetMinComparison = compareParquetValues(target2, minVal, strict, element);
-      const targetMaxComparison = compareParquetValues(target2, maxVal, strict, element);
-      if (targetMinComparison !== void 0 && targetMinComparison < 0 || targetMaxComparison !== void 0 && targetMaxComparison > 0) return true;
-    }
-    if (operator === "$ne" && !mayContainNaN && equals(minVal, maxVal, strict) && equals(minVal, target2, strict)) return true;
-    if (operator === "$in" && Array.isArray(target2) && target2.every((value) => {
-      const valueMinComparison = compareParquetValues(value, minVal, strict, element);
-      const valueMaxComparison = compareParquetValues(value, maxVal, strict, element);
-      return valueMinComparison !== void 0 && valueMinComparison < 0 || valueMaxComparison !== void 0 && valueMaxComparison > 0;
-    })) return true;
-    if (operator === "$nin" && !mayContainNaN && Array.isArray(target2) && equals(minVal, maxVal, strict) && target2.some((value) => equals(minVal, value, strict))) return true;
-  }
-  return false;
-}
-function compareParquetValues(a, b2, strict, element) {
-  if (element?.type === "BYTE_ARRAY") {
-    if (typeof a !== "string" || typeof b2 !== "string") return void 0;
-    return compareBytes(encoder.encode(a), encoder.encode(b2));
-  }
-  if (a instanceof Uint8Array || b2 instanceof Uint8Array) {
-    if (!(a instanceof Uint8Array) || !(b2 instanceof Uint8Array)) return void 0;
-    return compareBytes(a, b2);
-  }
-  if (a < b2) return -1;
-  if (a > b2) return 1;
-  if (equals(a, b2, strict)) return 0;
-  return void 0;
-}
-function compareBytes(a, b2) {
-  const length = Math.min(a.length, b2.length);
-  for (let i2 = 0; i2 < length; i2++) {
-    if (a[i2] < b2[i2]) return -1;
-    if (a[i2] > b2[i2]) return 1;
-  }
-  if (a.length < b2.length) return -1;
-  if (a.length > b2.length) return 1;
-  return 0;
-}
-function matchesNull(condition, strict) {
-  return matchFilter({ value: null }, { value: condition }, strict);
-}
-function filterPageRanges(filter, columnPages, groupRows, strict = true) {
-  if (!filter) return void 0;
-  if ("$and" in filter && Array.isArray(filter.$and)) {
-    let ranges;
-    for (const subFilter of filter.$and) {
-      ranges = intersectRanges(ranges, filterPageRanges(subFilter, columnPages, groupRows, strict));
-    }
-    return ranges;
-  }
-  if ("$or" in filter && Array.isArray(filter.$or)) {
-    let ranges = [];
-    for (const subFilter of filter.$or) {
-      const subRanges = filterPageRanges(subFilter, columnPages, groupRows, strict);
-      if (!subRanges) return void 0;
-      ranges = unionRanges(ranges, subRanges);
-    }
-    return ranges;
-  }
-  if ("$nor" in filter && Array.isArray(filter.$nor)) {
-    return void 0;
-  }
-  let result;
-  for (const [field, condition] of Object.entries(filter)) {
-    const pages = columnPages[field];
-    if (!pages) continue;
-    const nullCanMatch = matchesNull(condition, strict);
-    const keep = [];
-    for (let i2 = 0; i2 < pages.pageStarts.length; i2++) {
-      const start = pages.pageStarts[i2];
-      const end = i2 + 1 < pages.pageStarts.length ? pages.pageStarts[i2 + 1] : groupRows;
-      const nullCount = pages.nullCounts?.[i2];
-      const matchingNulls = nullCanMatch && (nullCount === void 0 || nullCount > 0);
-      const skip = !pages.nullPages[i2] && !matchingNulls && canSkipStats(condition, pages.minValues[i2], pages.maxValues[i2], strict, pages.element);
-      if (!skip) {
-        const last2 = keep[keep.length - 1];
-        if (last2 && last2[1] === start) last2[1] = end;
-        else keep.push([start, end]);
-      }
-    }
-    result = intersectRanges(result, keep);
-  }
-  return result;
-}
-function intersectRanges(a, b2) {
-  if (!a) return b2;
-  if (!b2) return a;
-  const out = [];
-  let i2 = 0;
-  let j2 = 0;
-  while (i2 < a.length && j2 < b2.length) {
-    const start = Math.max(a[i2][0], b2[j2][0]);
-    const end = Math.min(a[i2][1], b2[j2][1]);
-    if (start < end) out.push([start, end]);
-    if (a[i2][1] < b2[j2][1]) i2++;
-    else j2++;
-  }
-  return out;
-}
-function unionRanges(a, b2) {
-  const out = [];
-  let i2 = 0;
-  let j2 = 0;
-  while (i2 < a.length || j2 < b2.length) {
-    const next = j2 >= b2.length || i2 < a.length && a[i2][0] <= b2[j2][0] ? a[i2++] : b2[j2++];
-    const last2 = out[out.length - 1];
-    if (last2 && next[0] <= last2[1]) last2[1] = Math.max(last2[1], next[1]);
-    else out.push([next[0], next[1]]);
-  }
-  return out;
-}
-function resolve(record2, path24) {
-  let value = record2;
-  for (const part of path24.split(".")) {
-    value = value?.[part];
-  }
-  return value;
-}
-
-// node_modules/hyparquet/src/plan.js
-var runLimit = 1 << 21;
-var columnGapLimit = 1 << 13;
-function parquetPlan(options) {
-  const { metadata, rowStart = 0, columns, useOffsetIndex = false } = options;
-  if (!metadata) throw new Error("parquetPlan requires metadata");
-  const groups = [];
-  const fetches = [];
-  const indexes = [];
-  const scanPlan = parquetPlanGroups(options);
-  for (const group of scanPlan.groups) {
-    const groupPlan = parquetPlanGroup({ ...group, columns, useOffsetIndex });
-    groups.push(...groupPlan.groups);
-    fetches.push(...groupPlan.fetches);
-    indexes.push(...groupPlan.indexes);
-  }
-  fetches.push(...indexes);
-  return { metadata, rowStart, rowEnd: scanPlan.rowEnd, columns, fetches, groups };
-}
-function parquetPlanGroups({ metadata, rowStart = 0, rowEnd = Infinity, columns, filter, filterStrict = true, bloomFiltersByGroup, schemaElements, pageRangesByGroup, pageLocationsByGroup }) {
-  if (!metadata) throw new Error("parquetPlan requires metadata");
-  const schemaTree2 = parquetSchema(metadata);
-  const physicalColumns = getPhysicalColumns(schemaTree2);
-  const elementsByPath = filter ? {
-    ...physicalSchemaElements(schemaTree2),
-    ...schemaElements
-  } : schemaElements;
-  const groups = [];
-  let groupStart = 0;
-  for (let groupIndex = 0; groupIndex < metadata.row_groups.length; groupIndex++) {
-    const rowGroup = metadata.row_groups[groupIndex];
-    const groupRows = Number(rowGroup.num_rows);
-    const groupEnd = groupStart + groupRows;
-    if (groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd && !canSkipRowGroup({
-      rowGroup,
-      physicalColumns,
-      filter,
-      strict: filterStrict,
-      bloomFilters: bloomFiltersByGroup?.[groupIndex],
-      schemaElements: elementsByPath
-    })) {
-      const selectStart = Math.max(rowStart - groupStart, 0);
-      const selectEnd = Math.min(rowEnd - groupStart, groupRows);
-      const pageRanges = pageRangesByGroup?.[groupIndex];
-      const pageLocations = pageLocationsByGroup?.[groupIndex];
-      let ranges = pageRanges ? pageRanges.map(([start, end]) => {
-        const range = [Math.max(start, selectStart), Math.min(end, selectEnd)];
-        return range;
-      }).filter(([start, end]) => start < end) : [[selectStart, selectEnd]];
-      if (ranges.length > 1) {
-        const canSplit = rowGroup.columns.every((chunk) => {
-          const columnName = chunk.meta_data?.path_in_schema[0];
-          const columnPath = chunk.meta_data?.path_in_schema.join(".");
-          if (columns && columnName && !columns.includes(columnName)) return true;
-          return !!(chunk.offset_index_offset && chunk.offset_index_length) || !!(columnPath && pageLocations?.[columnPath]);
-        });
-        ranges = canSplit ? coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) : [[ranges[0][0], ranges[ranges.length - 1][1]]];
-      }
-      if (ranges.length) {
-        groups.push({ rowGroup, groupIndex, groupStart, groupRows, ranges, pageRanges, pageLocations });
-      }
-    }
-    groupStart = groupEnd;
-  }
-  return { groups, rowEnd: isFinite(rowEnd) ? rowEnd : groupStart };
-}
-function parquetPlanGroup({ rowGroup, groupStart, groupRows, ranges, columns, useOffsetIndex = false, pageRanges, pageLocations }) {
-  const chunks2 = [];
-  const fetches = [];
-  const indexes = [];
-  const narrowed = ranges.length > 1 || ranges[0][0] > 0 || ranges[0][1] < groupRows;
-  for (const chunk of rowGroup.columns) {
-    const meta3 = chunk.meta_data;
-    if (chunk.file_path) throw new Error("parquet file_path not supported");
-    if (!meta3) throw new Error("parquet column metadata is undefined");
-    if (columns && !columns.includes(meta3.path_in_schema[0])) continue;
-    const columnOffset = meta3.dictionary_page_offset || meta3.data_page_offset;
-    const startByte = Number(columnOffset);
-    const endByte = Number(columnOffset + meta3.total_compressed_size);
-    const chunkPageLocations = pageLocations?.[meta3.path_in_schema.join(".")];
-    if (chunkPageLocations && narrowed) {
-      chunks2.push({ columnMetadata: meta3, pageLocations: chunkPageLocations, range: { startByte, endByte } });
-    } else if ((useOffsetIndex || pageRanges) && chunk.offset_index_offset && chunk.offset_index_length && narrowed) {
-      const startByte2 = Number(chunk.offset_index_offset);
-      chunks2.push({
-        columnMetadata: meta3,
-        offsetIndex: { startByte: startByte2, endByte: startByte2 + chunk.offset_index_length },
-        range: { startByte: Number(columnOffset), endByte }
-      });
-    } else {
-      chunks2.push({ columnMetadata: meta3, range: { startByte, endByte } });
-    }
-  }
-  const columnRanges = [];
-  let run3;
-  for (const chunk of chunks2) {
-    if ("pageLocations" in chunk) continue;
-    if ("offsetIndex" in chunk) {
-      indexes.push(chunk.offsetIndex);
-    } else if (columns) {
-      columnRanges.push(chunk.range);
-    } else if (run3 && chunk.range.endByte - run3.startByte <= runLimit) {
-      run3.endByte = chunk.range.endByte;
-    } else {
-      if (run3) fetches.push(run3);
-      run3 = { ...chunk.range };
-    }
-  }
-  if (run3) fetches.push(run3);
-  fetches.push(...coalesceByteRanges(columnRanges, columnGapLimit, runLimit));
-  const groups = ranges.map(([selectStart, selectEnd]) => ({
-    chunks: chunks2,
-    rowGroup,
-    groupStart,
-    groupRows,
-    selectStart,
-    selectEnd
-  }));
-  return { groups, fetches, indexes };
-}
-function coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) {
-  const selectedPageLayouts = rowGroup.columns.filter((chunk) => !columns || columns.includes(chunk.meta_data?.path_in_schema[0] || "")).map((chunk) => pageLocations?.[chunk.meta_data?.path_in_schema.join(".") || ""]);
-  const merged = [];
-  for (const range of ranges) {
-    const last2 = merged[merged.length - 1];
-    const overlapsPage = last2 && selectedPageLayouts.some((pages) => {
-      if (!pages) return true;
-      const lastPages = pagesForRange(last2, pages, Number(rowGroup.num_rows));
-      const rangePages = pagesForRange(range, pages, Number(rowGroup.num_rows));
-      return lastPages[0] <= rangePages[1] && rangePages[0] <= lastPages[1];
-    });
-    if (last2 && overlapsPage) last2[1] = range[1];
-    else merged.push([...range]);
-  }
-  return merged;
-}
-function pagesForRange([rangeStart, rangeEnd], pages, groupRows) {
-  let first2 = Infinity;
-  let last2 = -Infinity;
-  for (let i2 = 0; i2 < pages.length; i2++) {
-    const pageStart = Number(pages[i2].first_row_index);
-    const pageEnd = i2 + 1 < pages.length ? Number(pages[i2 + 1].first_row_index) : groupRows;
-    if (pageEnd > rangeStart && pageStart < rangeEnd) {
-      first2 = Math.min(first2, i2);
-      last2 = i2;
-    }
-  }
-  return [first2, last2];
-}
-async function prefetchBloomFilters({ file: file2, metadata, filter, filterStrict = true }) {
-  const result = metadata.row_groups.map(() => (
-    /** @type {Record<string, BloomFilter>} */
-    {}
-  ));
-  const eligibleCols = bloomEligibleColumns(filter);
-  if (eligibleCols.size === 0) return result;
-  const physicalColumns = getPhysicalColumns(parquetSchema(metadata));
-  const tasks = [];
-  metadata.row_groups.forEach((rowGroup, rgIdx) => {
-    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict })) return;
-    for (const colName of eligibleCols) {
-      const columnIdx = physicalColumns.indexOf(colName);
-      if (columnIdx === -1) continue;
-      const meta3 = rowGroup.columns[columnIdx]?.meta_data;
-      if (!meta3?.bloom_filter_offset || !meta3.bloom_filter_length) continue;
-      const start = Number(meta3.bloom_filter_offset);
-      const end = start + meta3.bloom_filter_length;
-      tasks.push((async () => {
-        const buffer = await file2.slice(start, end);
-        const bloom = readBloomFilter({ view: new DataView(buffer), offset: 0 });
-        if (bloom) result[rgIdx][colName] = bloom;
-      })());
-    }
-  });
-  if (tasks.length) await Promise.all(tasks);
-  return result;
-}
-async function prefetchPageIndexes({ file: file2, metadata, filter, filterStrict = true, rowStart = 0, rowEnd = Infinity, columns, bloomFiltersByGroup, schemaElements, parsers: parsers12 }) {
-  const pageRangesByGroup = metadata.row_groups.map(() => void 0);
-  const pageLocationsByGroup = metadata.row_groups.map(() => (
-    /** @type {Record<string, PageLocation[]>} */
-    {}
-  ));
-  if (filter && "$nor" in filter && Array.isArray(filter.$nor)) {
-    return { pageRangesByGroup, pageLocationsByGroup };
-  }
-  const filterColumns = pathsNeededForFilter(filter);
-  if (!filterColumns.length) return { pageRangesByGroup, pageLocationsByGroup };
-  const schemaTree2 = parquetSchema(metadata);
-  const physicalColumns = getPhysicalColumns(schemaTree2);
-  const elementsByPath = {
-    ...physicalSchemaElements(schemaTree2),
-    ...schemaElements
-  };
-  const indexRanges = [];
-  const indexTasks = [];
-  const candidateGroups = [];
-  let groupStart = 0;
-  metadata.row_groups.forEach((rowGroup, rgIdx) => {
-    const groupRows = Number(rowGroup.num_rows);
-    const groupEnd = groupStart + groupRows;
-    const overlaps = groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd;
-    groupStart = groupEnd;
-    if (!overlaps) return;
-    if (canSkipRowGroup({ rowGroup, physicalColumns, filter, strict: filterStrict, bloomFilters: bloomFiltersByGroup?.[rgIdx], schemaElements: elementsByPath })) return;
-    const columnPages = {};
-    let columnTaskCount = 0;
-    const scheduledOffsetPaths = /* @__PURE__ */ new Set();
-    let hasFilterIndex = false;
-    for (const columnName of filterColumns) {
-      const columnIdx = physicalColumns.indexOf(columnName);
-      if (columnIdx === -1) continue;
-      const chunk = rowGroup.columns[columnIdx];
-      const meta3 = chunk?.meta_data;
-      if (!meta3) continue;
-      if (!chunk.column_index_offset || !chunk.column_index_length) continue;
-      if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
-      const element = elementsByPath[columnName];
-      if (!element) continue;
-      hasFilterIndex = true;
-      scheduledOffsetPaths.add(columnName);
-      const columnIndexStart = Number(chunk.column_index_offset);
-      const offsetIndexStart = Number(chunk.offset_index_offset);
-      const columnIndexEnd = columnIndexStart + chunk.column_index_length;
-      const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
-      indexRanges.push(
-        { startByte: columnIndexStart, endByte: columnIndexEnd },
-        { startByte: offsetIndexStart, endByte: offsetIndexEnd }
-      );
-      columnTaskCount++;
-      indexTasks.push(async (prefetchedFile) => {
-        const [columnIndexBuffer, offsetIndexBuffer] = await Promise.all([
-          prefetchedFile.slice(columnIndexStart, columnIndexEnd),
-          prefetchedFile.slice(offsetIndexStart, offsetIndexEnd)
-        ]);
-        const columnIndex = readColumnIndex({ view: new DataView(columnIndexBuffer), offset: 0 }, element, parsers12);
-        const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
-        pageLocationsByGroup[rgIdx][columnName] = offsetIndex.page_locations;
-        columnPages[columnName] = {
-          minValues: columnIndex.min_values,
-          maxValues: columnIndex.max_values,
-          nullPages: columnIndex.null_pages,
-          nullCounts: columnIndex.null_counts,
-          pageStarts: offsetIndex.page_locations.map((page) => Number(page.first_row_index)),
-          element
-        };
-      });
-    }
-    if (hasFilterIndex) {
-      for (const chunk of rowGroup.columns) {
-        const meta3 = chunk.meta_data;
-        if (!meta3) continue;
-        const columnName = meta3.path_in_schema[0];
-        const columnPath = meta3.path_in_schema.join(".");
-        if (columns && !columns.includes(columnName)) continue;
-        if (scheduledOffsetPaths.has(columnPath)) continue;
-        if (!chunk.offset_index_offset || !chunk.offset_index_length) continue;
-        scheduledOffsetPaths.add(columnPath);
-        const offsetIndexStart = Number(chunk.offset_index_offset);
-        const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length;
-        indexRanges.push({ startByte: offsetIndexStart, endByte: offsetIndexEnd });
-        columnTaskCount++;
-        indexTasks.push(async (prefetchedFile) => {
-          const offsetIndexBuffer = await prefetchedFile.slice(offsetIndexStart, offsetIndexEnd);
-          const offsetIndex = readOffsetIndex({ view: new DataView(offsetIndexBuffer), offset: 0 });
-          pageLocationsByGroup[rgIdx][columnPath] = offsetIndex.page_locations;
-        });
-      }
-    }
-    if (columnTaskCount) {
-      candidateGroups.push({ rgIdx, groupRows, columnPages });
-    }
-  });
-  if (indexTasks.length) {
-    const prefetchedFile = prefetchAsyncBuffer(file2, { fetches: coalesceByteRanges(indexRanges) });
-    await Promise.all(indexTasks.map((task2) => task2(prefetchedFile)));
-    for (const { rgIdx, groupRows, columnPages } of candidateGroups) {
-      pageRangesByGroup[rgIdx] = filterPageRanges(filter, columnPages, groupRows, filterStrict);
-    }
-  }
-  return { pageRangesByGroup, pageLocationsByGroup };
-}
-function coalesceByteRanges(ranges, maxGap = 0, maxSize = Infinity) {
-  const sorted2 = ranges.map((range) => ({ ...range })).sort((a, b2) => a.startByte - b2.startByte || a.endByte - b2.endByte);
-  const merged = [];
-  for (const range of sorted2) {
-    const last2 = merged[merged.length - 1];
-    if (last2 && range.startByte <= last2.endByte + maxGap && Math.max(last2.endByte, range.endByte) - last2.startByte <= maxSize) {
-      last2.endByte = Math.max(last2.endByte, range.endByte);
-    } else {
-      merged.push(range);
-    }
-  }
-  return merged;
-}
-function physicalSchemaElements(schemaTree2) {
-  const elements = {};
-  function traverse(node2) {
-    if (node2.children.length) {
-      for (const child of node2.children) traverse(child);
-    } else {
-      elements[node2.path.join(".")] = node2.element;
-    }
-  }
-  traverse(schemaTree2);
-  return elements;
-}
-function prefetchAsyncBuffer(file2, { fetches }) {
-  const promises = fetches.map(({ startByte, endByte }) => file2.slice(startByte, endByte));
-  return {
-    byteLength: file2.byteLength,
-    slice(start, end = file2.byteLength) {
-      const index = fetches.findIndex(({ startByte, endByte }) => startByte <= start && end <= endByte);
-      if (index < 0) {
-        return file2.slice(start, end);
-      }
-      if (fetches[index].startByte !== start || fetches[index].endByte !== end) {
-        const startOffset = start - fetches[index].startByte;
-        const endOffset = end - fetches[index].startByte;
-        if (promises[index] instanceof Promise) {
-          return promises[index].then((buffer) => buffer.slice(startOffset, endOffset));
-        } else {
-          return promises[index].slice(startOffset, endOffset);
-        }
-      } else {
-        return promises[index];
-      }
-    }
-  };
-}
-
-// node_modules/hyparquet/src/variant.js
-var decoder3 = new TextDecoder();
-var metadataCache = /* @__PURE__ */ new WeakMap();
-function decodeVariantColumn(value, parsers12 = DEFAULT_PARSERS) {
-  if (Array.isArray(value)) {
-    return value.map((entry) => decodeVariantColumn(entry, parsers12));
-  }
-  if (typeof value !== "object") return value;
-  if ("metadata" in value) {
-    const metadata = parseVariantMetadata(value.metadata);
-    const shreddedFields = value.typed_value && decodeTypedValue(value.typed_value, metadata, parsers12);
-    const binaryValue = value.value && readVariant(makeReader(value.value), metadata, parsers12);
-    if (shreddedFields && binaryValue) {
-      return { ...binaryValue, ...shreddedFields };
-    }
-    return shreddedFields ?? binaryValue;
-  }
-  return value;
-}
-function decodeTypedValue(typedValue, metadata, parsers12) {
-  if (typedValue instanceof Date) return typedValue;
-  if (typedValue && typeof typedValue === "object" && !Array.isArray(typedValue) && !(typedValue instanceof Uint8Array)) {
-    if ("typed_value" in typedValue && typedValue.typed_value !== null && typedValue.typed_value !== void 0) {
-      return decodeTypedValue(typedValue.typed_value, metadata, parsers12);
-    }
-    if ("value" in typedValue && typedValue.value instanceof Uint8Array) {
-      return readVariant(makeReader(typedValue.value), metadata, parsers12);
-    }
-    if ("typed_value" in typedValue || "value" in typedValue) {
-      return null;
-    }
-    const result = {};
-    for (const [key2, field] of Object.entries(typedValue)) {
-      if (!metadata.dictionary.includes(key2)) continue;
-      result[key2] = decodeTypedValue(field, metadata, parsers12);
-    }
-    return result;
-  }
-  if (typedValue instanceof Uint8Array) {
-    return readVariant(makeReader(typedValue), metadata, parsers12);
-  }
-  if (Array.isArray(typedValue)) {
-    return typedValue.map((element) => decodeTypedValue(element, metadata, parsers12));
-  }
-  return typedValue;
-}
-function makeReader(bytes) {
-  return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-}
-function parseVariantMetadata(bytes) {
-  let bufferCache = metadataCache.get(bytes.buffer);
-  if (!bufferCache) {
-    bufferCache = /* @__PURE__ */ new Map();
-    metadataCache.set(bytes.buffer, bufferCache);
-  }
-  const key2 = `${bytes.byteOffset}:${bytes.byteLength}`;
-  const cached2 = bufferCache.get(key2);
-  if (cached2) return cached2;
-  const reader = makeReader(bytes);
-  const header = reader.view.getUint8(reader.offset++);
-  const version2 = header & 15;
-  if (version2 !== 1) throw new Error(`parquet unsupported variant metadata version: ${version2}`);
-  const sorted2 = (header >> 4 & 1) === 1;
-  const offsetSize = (header >> 6 & 3) + 1;
-  const dictionarySize = readUnsigned(reader, offsetSize);
-  const offsets = new Array(dictionarySize + 1);
-  for (let i2 = 0; i2 < offsets.length; i2++) {
-    offsets[i2] = readUnsigned(reader, offsetSize);
-  }
-  const base = reader.offset;
-  const dictionary = new Array(dictionarySize);
-  for (let i2 = 0; i2 < dictionarySize; i2++) {
-    const start = offsets[i2];
-    const end = offsets[i2 + 1];
-    const strBytes = new Uint8Array(bytes.buffer, bytes.byteOffset + base + start, end - start);
-    dictionary[i2] = decoder3.decode(strBytes);
-  }
-  const metadata = { dictionary, sorted: sorted2 };
-  bufferCache.set(key2, metadata);
-  return metadata;
-}
-function readUnsigned(reader, byteWidth2) {
-  let value = 0;
-  for (let i2 = 0; i2 < byteWidth2; i2++) {
-    value |= reader.view.getUint8(reader.offset + i2) << i2 * 8;
-  }
-  reader.offset += byteWidth2;
-  return value;
-}
-function readVariant(reader, metadata, parsers12) {
-  const typeByte = reader.view.getUint8(reader.offset++);
-  const basicType = typeByte & 3;
-  const header = typeByte >> 2;
-  if (basicType === 0) return readVariantPrimitive(reader, header, parsers12);
-  if (basicType === 2) return readVariantObject(reader, header, metadata, parsers12);
-  if (basicType === 3) return readVariantArray(reader, header, metadata, parsers12);
-  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header);
-  reader.offset += header;
-  return decoder3.decode(bytes);
-}
-function readVariantPrimitive(reader, typeId, parsers12) {
-  switch (typeId) {
-    case 0:
-      return null;
-    case 1:
-      return true;
-    case 2:
-      return false;
-    case 3: {
-      const value = reader.view.getInt8(reader.offset);
-      reader.offset += 1;
-      return value;
-    }
-    case 4: {
-      const value = reader.view.getInt16(reader.offset, true);
-      reader.offset += 2;
-      return value;
-    }
-    case 5: {
-      const value = reader.view.getInt32(reader.offset, true);
-      reader.offset += 4;
-      return value;
-    }
-    case 6: {
-      const value = reader.view.getBigInt64(reader.offset, true);
-      reader.offset += 8;
-      return value;
-    }
-    case 7: {
-      const value = reader.view.getFloat64(reader.offset, true);
-      reader.offset += 8;
-      return value;
-    }
-    case 8:
-      return readVariantDecimal(reader, 4);
-    case 9:
-      return readVariantDecimal(reader, 8);
-    case 10:
-      return readVariantDecimal(reader, 16);
-    case 11: {
-      const value = reader.view.getInt32(reader.offset, true);
-      reader.offset += 4;
-      return parsers12.dateFromDays(value);
-    }
-    case 12:
-    // timestamp_micros (utc)
-    case 13: {
-      const value = reader.view.getBigInt64(reader.offset, true);
-      reader.offset += 8;
-      return parsers12.timestampFromMicroseconds(value);
-    }
-    case 14: {
-      const value = reader.view.getFloat32(reader.offset, true);
-      reader.offset += 4;
-      return value;
-    }
-    case 15:
-      return readVariantBinary(reader);
-    case 16: {
-      const bytes = readVariantBinary(reader);
-      return decoder3.decode(bytes);
-    }
-    case 17: {
-      const value = reader.view.getBigInt64(reader.offset, true);
-      reader.offset += 8;
-      return value;
-    }
-    case 18:
-    // timestamp_nanos (utc)
-    case 19: {
-      const value = reader.view.getBigInt64(reader.offset, true);
-      reader.offset += 8;
-      return parsers12.timestampFromNanoseconds(value);
-    }
-    case 20: {
-      const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, 16);
-      reader.offset += 16;
-      const hex3 = Array.from(bytes, (b2) => b2.toString(16).padStart(2, "0")).join("");
-      return `${hex3.slice(0, 8)}-${hex3.slice(8, 12)}-${hex3.slice(12, 16)}-${hex3.slice(16, 20)}-${hex3.slice(20)}`;
-    }
-    default:
-      throw new Error(`parquet unsupported variant primitive type: ${typeId}`);
-  }
-}
-function readVariantObject(reader, header, metadata, parsers12) {
-  const offsetWidth = (header & 3) + 1;
-  const idWidth = (header >> 2 & 3) + 1;
-  const isLarge = header >> 4 & 1;
-  const numElements = isLarge ? readUnsigned(reader, 4) : reader.view.getUint8(reader.offset++);
-  const fieldIds = new Array(numElements);
-  for (let i2 = 0; i2 < numElements; i2++) {
-    fieldIds[i2] = readUnsigned(reader, idWidth);
-  }
-  const offsets = new Array(numElements + 1);
-  for (let i2 = 0; i2 < offsets.length; i2++) {
-    offsets[i2] = readUnsigned(reader, offsetWidth);
-  }
-  const out = {};
-  for (let i2 = 0; i2 < numElements; i2++) {
-    const key2 = metadata.dictionary[fieldIds[i2]];
-    const valueReader = {
-      view: reader.view,
-      offset: reader.offset + offsets[i2]
-    };
-    out[key2] = readVariant(valueReader, metadata, parsers12);
-  }
-  reader.offset += offsets[offsets.length - 1];
-  return out;
-}
-function readVariantArray(reader, header, metadata, parsers12) {
-  const fieldOffsetSize = header & 3;
-  const isLarge = header >> 2 & 1;
-  const offsetWidth = fieldOffsetSize + 1;
-  const numElements = readUnsigned(reader, isLarge ? 4 : 1);
-  const offsets = new Array(numElements + 1);
-  for (let i2 = 0; i2 < offsets.length; i2++) {
-    offsets[i2] = readUnsigned(reader, offsetWidth);
-  }
-  const valuesStart = reader.offset;
-  const result = new Array(numElements);
-  for (let i2 = 0; i2 < numElements; i2++) {
-    const valueReader = {
-      view: reader.view,
-      offset: valuesStart + offsets[i2]
-    };
-    result[i2] = readVariant(valueReader, metadata, parsers12);
-  }
-  reader.offset = valuesStart + offsets[offsets.length - 1];
-  return result;
-}
-function readVariantDecimal(reader, width) {
-  const scale = reader.view.getUint8(reader.offset);
-  reader.offset += 1;
-  let unscaled;
-  if (width === 4) {
-    unscaled = BigInt(reader.view.getInt32(reader.offset, true));
-    reader.offset += 4;
-  } else if (width === 8) {
-    unscaled = reader.view.getBigInt64(reader.offset, true);
-    reader.offset += 8;
-  } else {
-    const low = reader.view.getBigUint64(reader.offset, true);
-    const high = reader.view.getBigInt64(reader.offset + 8, true);
-    unscaled = high << 64n | low;
-    reader.offset += 16;
-  }
-  return Number(unscaled) * 10 ** -scale;
-}
-function readVariantBinary(reader) {
-  const length = reader.view.getUint32(reader.offset, true);
-  reader.offset += 4;
-  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
-  reader.offset += length;
-  return bytes;
-}
-
-// node_modules/hyparquet/src/assemble.js
-function assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath) {
-  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
-  if (!definitionLevels?.length && !repetitionLevels.length) {
-    if (!maxDefinitionLevel || !values.length) return values;
-    definitionLevels = new Array(values.length).fill(maxDefinitionLevel);
-  }
-  const n = definitionLevels?.length || repetitionLevels.length;
-  const repetitionPath = schemaPath.map(({ element }) => element.repetition_type);
-  let valueIndex = 0;
-  const containerStack = [output2];
-  let currentContainer = output2;
-  let currentDepth = 0;
-  let currentDefLevel = 0;
-  let currentRepLevel = 0;
-  if (repetitionLevels[0]) {
-    while (currentDepth < repetitionPath.length - 2 && currentRepLevel < repetitionLevels[0]) {
-      currentDepth++;
-      if (repetitionPath[currentDepth] !== "REQUIRED") {
-        currentContainer = currentContainer.at(-1);
-        containerStack.push(currentContainer);
-        currentDefLevel++;
-      }
-      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
-    }
-  }
-  for (let i2 = 0; i2 < n; i2++) {
-    const def = definitionLevels?.length ? definitionLevels[i2] : maxDefinitionLevel;
-    const rep = repetitionLevels[i2];
-    while (currentDepth && (rep < currentRepLevel || repetitionPath[currentDepth] !== "REPEATED")) {
-      if (repetitionPath[currentDepth] !== "REQUIRED") {
-        containerStack.pop();
-        currentDefLevel--;
-      }
-      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel--;
-      currentDepth--;
-    }
-    currentContainer = containerStack.at(-1);
-    while ((currentDepth < repetitionPath.length - 2 || repetitionPath[currentDepth + 1] === "REPEATED") && (currentDefLevel < def || repetitionPath[currentDepth + 1] === "REQUIRED")) {
-      currentDepth++;
-      if (repetitionPath[currentDepth] !== "REQUIRED") {
-        const newList = [];
-        currentContainer.push(newList);
-        currentContainer = newList;
-        containerStack.push(newList);
-        currentDefLevel++;
-      }
-      if (repetitionPath[currentDepth] === "REPEATED") currentRepLevel++;
-    }
-    if (def === maxDefinitionLevel) {
-      currentContainer.push(values[valueIndex++]);
-    } else if (currentDepth === repetitionPath.length - 2) {
-      currentContainer.push(null);
-    } else {
-      currentContainer.push([]);
-    }
-  }
-  if (!output2.length) {
-    for (let i2 = 0; i2 < maxDefinitionLevel; i2++) {
-      const newList = [];
-      currentContainer.push(newList);
-      currentContainer = newList;
-    }
-  }
-  return output2;
-}
-function assembleNested(subcolumnData, schema, parsers12, depth = 0) {
-  const path24 = schema.path.join(".");
-  const optional2 = schema.element.repetition_type === "OPTIONAL";
-  const nextDepth = optional2 ? depth + 1 : depth;
-  if (isListLike(schema)) {
-    let sublist = schema.children[0];
-    let subDepth = nextDepth;
-    if (sublist.children.length === 1) {
-      sublist = sublist.children[0];
-      subDepth++;
-    }
-    assembleNested(subcolumnData, sublist, parsers12, subDepth);
-    const subcolumn = sublist.path.join(".");
-    const values = subcolumnData.get(subcolumn);
-    if (!values) throw new Error("parquet list column missing values");
-    if (optional2) flattenAtDepth(values, depth);
-    subcolumnData.set(path24, values);
-    subcolumnData.delete(subcolumn);
-    return;
-  }
-  if (isMapLike(schema)) {
-    const mapName = schema.children[0].element.name;
-    assembleNested(subcolumnData, schema.children[0].children[0], parsers12, nextDepth + 1);
-    assembleNested(subcolumnData, schema.children[0].children[1], parsers12, nextDepth + 1);
-    const keys = subcolumnData.get(`${path24}.${mapName}.key`);
-    const values = subcolumnData.get(`${path24}.${mapName}.value`);
-    if (!keys) throw new Error("parquet map column missing keys");
-    if (!values) throw new Error("parquet map column missing values");
-    if (keys.length !== values.length) {
-      throw new Error("parquet map column key/value length mismatch");
-    }
-    const out = assembleMaps(keys, values, nextDepth);
-    if (optional2) flattenAtDepth(out, depth);
-    subcolumnData.delete(`${path24}.${mapName}.key`);
-    subcolumnData.delete(`${path24}.${mapName}.value`);
-    subcolumnData.set(path24, out);
-    return;
-  }
-  if (schema.children.length) {
-    const invertDepth = schema.element.repetition_type === "REQUIRED" ? depth : depth + 1;
-    const struct = {};
-    for (const child of schema.children) {
-      assembleNested(subcolumnData, child, parsers12, invertDepth);
-      const childData = subcolumnData.get(child.path.join("."));
-      if (!childData) throw new Error("parquet struct missing child data");
-      struct[child.element.name] = childData;
-    }
-    for (const child of schema.children) {
-      subcolumnData.delete(child.path.join("."));
-    }
-    let inverted = invertStruct(struct, invertDepth);
-    if (schema.element.logical_type?.type === "VARIANT") {
-      inverted = decodeVariantColumn(inverted, parsers12);
-    }
-    if (optional2) flattenAtDepth(inverted, depth);
-    subcolumnData.set(path24, inverted);
-  }
-}
-function flattenAtDepth(arr, depth) {
-  for (let i2 = 0; i2 < arr.length; i2++) {
-    if (depth) {
-      flattenAtDepth(arr[i2], depth - 1);
-    } else {
-      arr[i2] = arr[i2][0];
-    }
-  }
-}
-function assembleMaps(keys, values, depth) {
-  const out = [];
-  for (let i2 = 0; i2 < keys.length; i2++) {
-    if (depth) {
-      out.push(assembleMaps(keys[i2], values[i2], depth - 1));
-    } else {
-      if (keys[i2]) {
-        const obj = {};
-        for (let j2 = 0; j2 < keys[i2].length; j2++) {
-          const value = values[i2][j2];
-          obj[keys[i2][j2]] = value === void 0 ? null : value;
-        }
-        out.push(obj);
-      } else {
-        out.push(void 0);
-      }
-    }
-  }
-  return out;
-}
-function invertStruct(struct, depth) {
-  const keys = Object.keys(struct);
-  const length = struct[keys[0]]?.length;
-  const out = [];
-  for (let i2 = 0; i2 < length; i2++) {
-    const obj = {};
-    for (const key2 of keys) {
-      if (struct[key2].length !== length) throw new Error("parquet struct parsing error");
-      obj[key2] = struct[key2][i2];
-    }
-    if (depth) {
-      out.push(invertStruct(obj, depth - 1));
-    } else {
-      out.push(obj);
-    }
-  }
-  return out;
-}
-
-// node_modules/hyparquet/src/delta.js
-function deltaBinaryUnpack(reader, count3, output2) {
-  if (output2 instanceof Int32Array) {
-    deltaBinaryUnpackInt32(reader, count3, output2);
-    return;
-  }
-  const blockSize = readVarInt(reader);
-  const miniblockPerBlock = readVarInt(reader);
-  readVarInt(reader);
-  let value = readZigZagBigInt(reader);
-  let outputIndex = 0;
-  output2[outputIndex++] = value;
-  const valuesPerMiniblock = blockSize / miniblockPerBlock;
-  while (outputIndex < count3) {
-    const minDelta = readZigZagBigInt(reader);
-    const bitWidths = new Uint8Array(miniblockPerBlock);
-    for (let i2 = 0; i2 < miniblockPerBlock; i2++) {
-      bitWidths[i2] = reader.view.getUint8(reader.offset++);
-    }
-    for (let i2 = 0; i2 < miniblockPerBlock && outputIndex < count3; i2++) {
-      const bitWidth2 = bitWidths[i2];
-      if (bitWidth2) {
-        let bitpackPos = 0;
-        let miniblockCount = valuesPerMiniblock;
-        const mask = (1n << BigInt(bitWidth2)) - 1n;
-        while (miniblockCount && outputIndex < count3) {
-          let bits = BigInt(reader.view.getUint32(reader.offset, true) >>> bitpackPos) & mask;
-          bitpackPos += bitWidth2;
-          while (bitpackPos >= 32) {
-            bitpackPos -= 32;
-            reader.offset += 4;
-            if (bitpackPos) {
-              bits |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth2 - bitpackPos) & mask;
-            }
-          }
-          const delta = minDelta + bits;
-          value += delta;
-          output2[outputIndex++] = value;
-          miniblockCount--;
-        }
-        if (miniblockCount) {
-          reader.offset += Math.ceil((miniblockCount * bitWidth2 + bitpackPos) / 8);
-        }
-      } else {
-        for (let j2 = 0; j2 < valuesPerMiniblock && outputIndex < count3; j2++) {
-          value += minDelta;
-          output2[outputIndex++] = value;
-        }
-      }
-    }
-  }
-}
-function deltaBinaryUnpackInt32(reader, count3, output2) {
-  const blockSize = readVarInt(reader);
-  const miniblockPerBlock = readVarInt(reader);
-  readVarInt(reader);
-  let value = readZigZag(reader);
-  let outputIndex = 0;
-  output2[outputIndex++] = value;
-  const valuesPerMiniblock = blockSize / miniblockPerBlock;
-  const { view } = reader;
-  while (outputIndex < count3) {
-    const minDelta = readZigZagInt33(reader);
-    const bitWidthsOffset = reader.offset;
-    let offset = bitWidthsOffset + miniblockPerBlock;
-    for (let i2 = 0; i2 < miniblockPerBlock && outputIndex < count3; i2++) {
-      const bitWidth2 = view.getUint8(bitWidthsOffset + i2);
-      const end = offset + valuesPerMiniblock * bitWidth2 / 8;
-      let bitOffset = 0;
-      for (let j2 = 0; j2 < valuesPerMiniblock && outputIndex < count3; j2++) {
-        let residual = 0;
-        let bitsRead = 0;
-        while (bitsRead < bitWidth2) {
-          const bitsToRead = Math.min(8 - bitOffset, bitWidth2 - bitsRead);
-          if (bitsRead < 32) {
-            residual |= (view.getUint8(offset) >>> bitOffset & (1 << bitsToRead) - 1) << bitsRead;
-          }
-          bitsRead += bitsToRead;
-          bitOffset += bitsToRead;
-          if (bitOffset === 8) {
-            bitOffset = 0;
-            offset++;
-          }
-        }
-        value = value + minDelta + residual | 0;
-        output2[outputIndex++] = value;
-      }
-      offset = end;
-    }
-    reader.offset = offset;
-  }
-}
-function readZigZagInt33(reader) {
-  const start = reader.offset;
-  const low = readVarInt(reader);
-  const high = reader.offset - start === 5 ? reader.view.getUint8(start + 4) >>> 4 & 1 : 0;
-  return (low >>> 1 | high << 31) ^ -(low & 1);
-}
-function deltaLengthByteArray(reader, count3, output2) {
-  const lengths = new Int32Array(count3);
-  deltaBinaryUnpack(reader, count3, lengths);
-  for (let i2 = 0; i2 < count3; i2++) {
-    output2[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, lengths[i2]);
-    reader.offset += lengths[i2];
-  }
-}
-function deltaByteArray(reader, count3, output2) {
-  const prefixData = new Int32Array(count3);
-  deltaBinaryUnpack(reader, count3, prefixData);
-  const suffixData = new Int32Array(count3);
-  deltaBinaryUnpack(reader, count3, suffixData);
-  for (let i2 = 0; i2 < count3; i2++) {
-    const suffix = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, suffixData[i2]);
-    if (prefixData[i2]) {
-      output2[i2] = new Uint8Array(prefixData[i2] + suffixData[i2]);
-      output2[i2].set(output2[i2 - 1].subarray(0, prefixData[i2]));
-      output2[i2].set(suffix, prefixData[i2]);
-    } else {
-      output2[i2] = suffix;
-    }
-    reader.offset += suffixData[i2];
-  }
-}
-
-// node_modules/hyparquet/src/encoding.js
-function readRleBitPackedHybrid(reader, width, output2, length) {
-  if (length === void 0) {
-    length = reader.view.getUint32(reader.offset, true);
-    reader.offset += 4;
-  }
-  const startOffset = reader.offset;
-  let seen = 0;
-  while (seen < output2.length) {
-    const header = readVarInt(reader);
-    if (header & 1) {
-      seen = readBitPacked(reader, header, width, output2, seen);
-    } else {
-      const count3 = header >>> 1;
-      readRle(reader, count3, width, output2, seen);
-      seen += count3;
-    }
-  }
-  reader.offset = startOffset + length;
-}
-function readRle(reader, count3, bitWidth2, output2, seen) {
-  const width = bitWidth2 + 7 >> 3;
-  let value = 0;
-  for (let i2 = 0; i2 < width; i2++) {
-    value |= reader.view.getUint8(reader.offset++) << (i2 << 3);
-  }
-  for (let i2 = 0; i2 < count3; i2++) {
-    output2[seen + i2] = value;
-  }
-}
-function readBitPacked(reader, header, bitWidth2, output2, seen) {
-  let count3 = header >> 1 << 3;
-  const mask = (1 << bitWidth2) - 1;
-  let data = 0;
-  if (reader.offset < reader.view.byteLength) {
-    data = reader.view.getUint8(reader.offset++);
-  } else if (mask) {
-    throw new Error(`parquet bitpack offset ${reader.offset} out of range`);
-  }
-  let left = 8;
-  let right = 0;
-  while (count3) {
-    if (right > 8) {
-      right -= 8;
-      left -= 8;
-      data >>>= 8;
-    } else if (left - right < bitWidth2) {
-      data |= reader.view.getUint8(reader.offset) << left;
-      reader.offset++;
-      left += 8;
-    } else {
-      if (seen < output2.length) {
-        output2[seen++] = data >> right & mask;
-      }
-      count3--;
-      right += bitWidth2;
-    }
-  }
-  return seen;
-}
-function byteStreamSplit(reader, count3, type, typeLength) {
-  const width = byteWidth(type, typeLength);
-  const bytes = new Uint8Array(count3 * width);
-  for (let b2 = 0; b2 < width; b2++) {
-    for (let i2 = 0; i2 < count3; i2++) {
-      bytes[i2 * width + b2] = reader.view.getUint8(reader.offset++);
-    }
-  }
-  if (type === "FLOAT") return new Float32Array(bytes.buffer);
-  else if (type === "DOUBLE") return new Float64Array(bytes.buffer);
-  else if (type === "INT32") return new Int32Array(bytes.buffer);
-  else if (type === "INT64") return new BigInt64Array(bytes.buffer);
-  else if (type === "FIXED_LEN_BYTE_ARRAY") {
-    const split = new Array(count3);
-    for (let i2 = 0; i2 < count3; i2++) {
-      split[i2] = bytes.subarray(i2 * width, (i2 + 1) * width);
-    }
-    return split;
-  }
-  throw new Error(`parquet byte_stream_split unsupported type: ${type}`);
-}
-function byteWidth(type, typeLength) {
-  switch (type) {
-    case "INT32":
-    case "FLOAT":
-      return 4;
-    case "INT64":
-    case "DOUBLE":
-      return 8;
-    case "FIXED_LEN_BYTE_ARRAY":
-      if (!typeLength) throw new Error("parquet byteWidth missing type_length");
-      return typeLength;
-    default:
-      throw new Error(`parquet unsupported type: ${type}`);
-  }
-}
-
-// node_modules/hyparquet/src/plain.js
-function readPlain(reader, type, count3, fixedLength) {
-  if (count3 === 0) return [];
-  if (type === "BOOLEAN") {
-    return readPlainBoolean(reader, count3);
-  } else if (type === "INT32") {
-    return readPlainInt32(reader, count3);
-  } else if (type === "INT64") {
-    return readPlainInt64(reader, count3);
-  } else if (type === "INT96") {
-    return readPlainInt96(reader, count3);
-  } else if (type === "FLOAT") {
-    return readPlainFloat(reader, count3);
-  } else if (type === "DOUBLE") {
-    return readPlainDouble(reader, count3);
-  } else if (type === "BYTE_ARRAY") {
-    return readPlainByteArray(reader, count3);
-  } else if (type === "FIXED_LEN_BYTE_ARRAY") {
-    if (!fixedLength) throw new Error("parquet missing fixed length");
-    return readPlainByteArrayFixed(reader, count3, fixedLength);
-  } else {
-    throw new Error(`parquet unhandled type: ${type}`);
-  }
-}
-function readPlainBoolean(reader, count3) {
-  const values = new Array(count3);
-  for (let i2 = 0; i2 < count3; i2++) {
-    const byteOffset = reader.offset + (i2 / 8 | 0);
-    const bitOffset = i2 % 8;
-    const byte = reader.view.getUint8(byteOffset);
-    values[i2] = (byte & 1 << bitOffset) !== 0;
-  }
-  reader.offset += Math.ceil(count3 / 8);
-  return values;
-}
-function readPlainInt32(reader, count3) {
-  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Int32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 4)) : new Int32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
-  reader.offset += count3 * 4;
-  return values;
-}
-function readPlainInt64(reader, count3) {
-  const values = (reader.view.byteOffset + reader.offset) % 8 ? new BigInt64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 8)) : new BigInt64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
-  reader.offset += count3 * 8;
-  return values;
-}
-function readPlainInt96(reader, count3) {
-  const values = new Array(count3);
-  for (let i2 = 0; i2 < count3; i2++) {
-    const low = reader.view.getBigInt64(reader.offset + i2 * 12, true);
-    const high = reader.view.getInt32(reader.offset + i2 * 12 + 8, true);
-    values[i2] = BigInt(high) << 64n | low;
-  }
-  reader.offset += count3 * 12;
-  return values;
-}
-function readPlainFloat(reader, count3) {
-  const values = (reader.view.byteOffset + reader.offset) % 4 ? new Float32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 4)) : new Float32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
-  reader.offset += count3 * 4;
-  return values;
-}
-function readPlainDouble(reader, count3) {
-  const values = (reader.view.byteOffset + reader.offset) % 8 ? new Float64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count3 * 8)) : new Float64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count3);
-  reader.offset += count3 * 8;
-  return values;
-}
-function readPlainByteArray(reader, count3) {
-  const values = new Array(count3);
-  for (let i2 = 0; i2 < count3; i2++) {
-    const length = reader.view.getUint32(reader.offset, true);
-    reader.offset += 4;
-    values[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length);
-    reader.offset += length;
-  }
-  return values;
-}
-function readPlainByteArrayFixed(reader, count3, fixedLength) {
-  const values = new Array(count3);
-  for (let i2 = 0; i2 < count3; i2++) {
-    values[i2] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, fixedLength);
-    reader.offset += fixedLength;
-  }
-  return values;
-}
-function align(buffer, offset, size) {
-  const aligned = new ArrayBuffer(size);
-  new Uint8Array(aligned).set(new Uint8Array(buffer, offset, size));
-  return aligned;
-}
-
-// node_modules/hyparquet/src/snappy.js
-var WORD_MASK = [0, 255, 65535, 16777215, 4294967295];
-function copyBytes(fromArray, fromPos, toArray, toPos, length) {
-  for (let i2 = 0; i2 < length; i2++) {
-    toArray[toPos + i2] = fromArray[fromPos + i2];
-  }
-}
-function snappyUncompress(input2, output2) {
-  const inputLength = input2.byteLength;
-  const outputLength = output2.byteLength;
-  let pos = 0;
-  let outPos = 0;
-  while (pos < inputLength) {
-    const c3 = input2[pos];
-    pos++;
-    if (c3 < 128) {
-      break;
-    }
-  }
-  if (outputLength && pos >= inputLength) {
-    throw new Error("invalid snappy length header");
-  }
-  while (pos < inputLength) {
-    const c3 = input2[pos];
-    let len = 0;
-    pos++;
-    if (pos >= inputLength) {
-      throw new Error("missing eof marker");
-    }
-    if ((c3 & 3) === 0) {
-      let len2 = (c3 >>> 2) + 1;
-      if (len2 > 60) {
-        if (pos + 3 >= inputLength) {
-          throw new Error("snappy error literal pos + 3 >= inputLength");
-        }
-        const lengthSize = len2 - 60;
-        len2 = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
-        len2 = (len2 & WORD_MASK[lengthSize]) + 1;
-        pos += lengthSize;
-      }
-      if (pos + len2 > inputLength) {
-        throw new Error("snappy error literal exceeds input length");
-      }
-      copyBytes(input2, pos, output2, outPos, len2);
-      pos += len2;
-      outPos += len2;
-    } else {
-      let offset = 0;
-      switch (c3 & 3) {
-        case 1:
-          len = (c3 >>> 2 & 7) + 4;
-          offset = input2[pos] + (c3 >>> 5 << 8);
-          pos++;
-          break;
-        case 2:
-          if (inputLength <= pos + 1) {
-            throw new Error("snappy error end of input");
-          }
-          len = (c3 >>> 2) + 1;
-          offset = input2[pos] + (input2[pos + 1] << 8);
-          pos += 2;
-          break;
-        case 3:
-          if (inputLength <= pos + 3) {
-            throw new Error("snappy error end of input");
-          }
-          len = (c3 >>> 2) + 1;
-          offset = input2[pos] + (input2[pos + 1] << 8) + (input2[pos + 2] << 16) + (input2[pos + 3] << 24);
-          pos += 4;
-          break;
-        default:
-          break;
-      }
-      if (offset === 0 || isNaN(offset)) {
-        throw new Error(`invalid offset ${offset} pos ${pos} inputLength ${inputLength}`);
-      }
-      if (offset > outPos) {
-        throw new Error("cannot copy from before start of buffer");
-      }
-      copyBytes(output2, outPos - offset, output2, outPos, len);
-      outPos += len;
-    }
-  }
-  if (outPos !== outputLength) throw new Error("premature end of input");
-}
-
-// node_modules/hyparquet/src/datapage.js
-function readDataPage(bytes, daph, { type, element, schemaPath }) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const reader = { view, offset: 0 };
-  let dataPage;
-  const repetitionLevels = readRepetitionLevels(reader, daph, schemaPath);
-  const { definitionLevels, numNulls } = readDefinitionLevels(reader, daph, schemaPath);
-  const nValues = daph.num_values - numNulls;
-  if (daph.encoding === "PLAIN") {
-    dataPage = readPlain(reader, type, nValues, element.type_length);
-  } else if (daph.encoding === "PLAIN_DICTIONARY" || daph.encoding === "RLE_DICTIONARY" || daph.encoding === "RLE") {
-    const bitWidth2 = type === "BOOLEAN" ? 1 : view.getUint8(reader.offset++);
-    if (bitWidth2) {
-      dataPage = new Array(nValues);
-      if (type === "BOOLEAN") {
-        readRleBitPackedHybrid(reader, bitWidth2, dataPage);
-        dataPage = dataPage.map((x2) => !!x2);
-      } else {
-        readRleBitPackedHybrid(reader, bitWidth2, dataPage, view.byteLength - reader.offset);
-      }
-    } else {
-      dataPage = new Uint8Array(nValues);
-    }
-  } else if (daph.encoding === "BYTE_STREAM_SPLIT") {
-    dataPage = byteStreamSplit(reader, nValues, type, element.type_length);
-  } else if (daph.encoding === "DELTA_BINARY_PACKED") {
-    const int322 = type === "INT32";
-    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
-    deltaBinaryUnpack(reader, nValues, dataPage);
-  } else if (daph.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
-    dataPage = new Array(nValues);
-    deltaLengthByteArray(reader, nValues, dataPage);
-  } else if (daph.encoding === "DELTA_BYTE_ARRAY") {
-    dataPage = new Array(nValues);
-    deltaByteArray(reader, nValues, dataPage);
-  } else {
-    throw new Error(`parquet unsupported encoding: ${daph.encoding}`);
-  }
-  return { definitionLevels, repetitionLevels, dataPage };
-}
-function readRepetitionLevels(reader, daph, schemaPath) {
-  if (schemaPath.length > 1) {
-    const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
-    if (maxRepetitionLevel) {
-      const values = new Array(daph.num_values);
-      readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values);
-      return values;
-    }
-  }
-  return [];
-}
-function readDefinitionLevels(reader, daph, schemaPath) {
-  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
-  if (!maxDefinitionLevel) return { definitionLevels: [], numNulls: 0 };
-  const definitionLevels = new Array(daph.num_values);
-  readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), definitionLevels);
-  let numNulls = daph.num_values;
-  for (const def of definitionLevels) {
-    if (def === maxDefinitionLevel) numNulls--;
-  }
-  if (numNulls === 0) definitionLevels.length = 0;
-  return { definitionLevels, numNulls };
-}
-function decompressPage(compressedBytes, uncompressed_page_size, codec2, compressors) {
-  let page;
-  const customDecompressor = compressors?.[codec2];
-  if (codec2 === "UNCOMPRESSED") {
-    page = compressedBytes;
-  } else if (customDecompressor) {
-    page = customDecompressor(compressedBytes, uncompressed_page_size);
-  } else if (codec2 === "SNAPPY") {
-    page = new Uint8Array(uncompressed_page_size);
-    snappyUncompress(compressedBytes, page);
-  } else {
-    throw new Error(`parquet unsupported compression codec: ${codec2}`);
-  }
-  if (page?.length !== uncompressed_page_size) {
-    throw new Error(`parquet decompressed page length ${page?.length} does not match header ${uncompressed_page_size}`);
-  }
-  return page;
-}
-function readDataPageV2(compressedBytes, ph, columnDecoder) {
-  const view = new DataView(compressedBytes.buffer, compressedBytes.byteOffset, compressedBytes.byteLength);
-  const reader = { view, offset: 0 };
-  const { type, element, schemaPath, codec: codec2, compressors } = columnDecoder;
-  const daph2 = ph.data_page_header_v2;
-  if (!daph2) throw new Error("parquet data page header v2 is undefined");
-  const repetitionLevels = readRepetitionLevelsV2(reader, daph2, schemaPath);
-  reader.offset = daph2.repetition_levels_byte_length;
-  const definitionLevels = readDefinitionLevelsV2(reader, daph2, schemaPath);
-  const uncompressedPageSize = ph.uncompressed_page_size - daph2.definition_levels_byte_length - daph2.repetition_levels_byte_length;
-  let page = compressedBytes.subarray(reader.offset);
-  if (daph2.is_compressed !== false) {
-    page = decompressPage(page, uncompressedPageSize, codec2, compressors);
-  }
-  const pageView = new DataView(page.buffer, page.byteOffset, page.byteLength);
-  const pageReader = { view: pageView, offset: 0 };
-  let dataPage;
-  const nValues = daph2.num_values - daph2.num_nulls;
-  if (daph2.encoding === "PLAIN") {
-    dataPage = readPlain(pageReader, type, nValues, element.type_length);
-  } else if (daph2.encoding === "RLE") {
-    dataPage = new Array(nValues);
-    readRleBitPackedHybrid(pageReader, 1, dataPage);
-    dataPage = dataPage.map((x2) => !!x2);
-  } else if (daph2.encoding === "PLAIN_DICTIONARY" || daph2.encoding === "RLE_DICTIONARY") {
-    const bitWidth2 = pageView.getUint8(pageReader.offset++);
-    dataPage = new Array(nValues);
-    readRleBitPackedHybrid(pageReader, bitWidth2, dataPage, uncompressedPageSize - 1);
-  } else if (daph2.encoding === "DELTA_BINARY_PACKED") {
-    const int322 = type === "INT32";
-    dataPage = int322 ? new Int32Array(nValues) : new BigInt64Array(nValues);
-    deltaBinaryUnpack(pageReader, nValues, dataPage);
-  } else if (daph2.encoding === "DELTA_LENGTH_BYTE_ARRAY") {
-    dataPage = new Array(nValues);
-    deltaLengthByteArray(pageReader, nValues, dataPage);
-  } else if (daph2.encoding === "DELTA_BYTE_ARRAY") {
-    dataPage = new Array(nValues);
-    deltaByteArray(pageReader, nValues, dataPage);
-  } else if (daph2.encoding === "BYTE_STREAM_SPLIT") {
-    dataPage = byteStreamSplit(pageReader, nValues, type, element.type_length);
-  } else {
-    throw new Error(`parquet unsupported encoding: ${daph2.encoding}`);
-  }
-  return { definitionLevels, repetitionLevels, dataPage };
-}
-function readRepetitionLevelsV2(reader, daph2, schemaPath) {
-  const maxRepetitionLevel = getMaxRepetitionLevel(schemaPath);
-  if (!maxRepetitionLevel) return [];
-  const values = new Array(daph2.num_values);
-  readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values, daph2.repetition_levels_byte_length);
-  return values;
-}
-function readDefinitionLevelsV2(reader, daph2, schemaPath) {
-  const maxDefinitionLevel = getMaxDefinitionLevel(schemaPath);
-  if (maxDefinitionLevel) {
-    const values = new Array(daph2.num_values);
-    readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), values, daph2.definition_levels_byte_length);
-    return values;
-  }
-}
-function bitWidth(value) {
-  return 32 - Math.clz32(value);
-}
-
-// node_modules/hyparquet/src/column.js
-function readColumn(reader, { groupStart, selectStart, selectEnd }, columnDecoder, onPage) {
-  const { pathInSchema, schemaPath } = columnDecoder;
-  const isFlat = isFlatColumn(schemaPath);
-  const chunks2 = [];
-  let dictionary = void 0;
-  let lastChunk = void 0;
-  let rowCount = 0;
-  let skipped = 0;
-  const emitLastChunk = onPage && (() => {
-    lastChunk && onPage({
-      pathInSchema,
-      columnData: lastChunk,
-      rowStart: groupStart + rowCount - lastChunk.length,
-      rowEnd: groupStart + rowCount
-    });
-  });
-  while (isFlat ? rowCount < selectEnd : reader.offset < reader.view.byteLength - 1) {
-    if (reader.offset >= reader.view.byteLength - 1) break;
-    const header = parquetHeader(reader);
-    if (header.type === "DICTIONARY_PAGE") {
-      const { data } = readPage(reader, header, columnDecoder, dictionary, void 0, 0);
-      if (data) dictionary = convert(data, columnDecoder);
-    } else {
-      const lastChunkLength = lastChunk?.length || 0;
-      const result = readPage(reader, header, columnDecoder, dictionary, lastChunk, selectStart - rowCount);
-      if (result.skipped) {
-        if (!chunks2.length) {
-          skipped += result.skipped;
-        }
-        rowCount += result.skipped;
-      } else if (result.data && lastChunk === result.data) {
-        rowCount += result.data.length - lastChunkLength;
-      } else if (result.data && result.data.length) {
-        emitLastChunk?.();
-        chunks2.push(result.data);
-        rowCount += result.data.length;
-        lastChunk = result.data;
-      }
-    }
-  }
-  emitLastChunk?.();
-  return { data: chunks2, skipped };
-}
-function readPage(reader, header, columnDecoder, dictionary, previousChunk, pageStart) {
-  const { type, element, schemaPath, codec: codec2, compressors } = columnDecoder;
-  const compressedBytes = new Uint8Array(
-    reader.view.buffer,
-    reader.view.byteOffset + reader.offset,
-    header.compressed_page_size
-  );
-  reader.offset += header.compressed_page_size;
-  if (header.type === "DATA_PAGE") {
-    const daph = header.data_page_header;
-    if (!daph) throw new Error("parquet data page header is undefined");
-    if (pageStart > daph.num_values && isFlatColumn(schemaPath)) {
-      return { skipped: daph.num_values };
-    }
-    const page = decompressPage(compressedBytes, Number(header.uncompressed_page_size), codec2, compressors);
-    const { definitionLevels, repetitionLevels, dataPage } = readDataPage(page, daph, columnDecoder);
-    const values = convertWithDictionary(dataPage, dictionary, daph.encoding, columnDecoder);
-    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
-    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
-    return { skipped: 0, data: assembled };
-  } else if (header.type === "DATA_PAGE_V2") {
-    const daph2 = header.data_page_header_v2;
-    if (!daph2) throw new Error("parquet data page header v2 is undefined");
-    if (pageStart > daph2.num_rows) {
-      return { skipped: daph2.num_rows };
-    }
-    const { definitionLevels, repetitionLevels, dataPage } = readDataPageV2(compressedBytes, header, columnDecoder);
-    const values = convertWithDictionary(dataPage, dictionary, daph2.encoding, columnDecoder);
-    const output2 = Array.isArray(previousChunk) ? previousChunk : [];
-    const assembled = assembleLists(output2, definitionLevels, repetitionLevels, values, schemaPath);
-    return { skipped: 0, data: assembled };
-  } else if (header.type === "DICTIONARY_PAGE") {
-    const diph = header.dictionary_page_header;
-    if (!diph) throw new Error("parquet dictionary page header is undefined");
-    const page = decompressPage(
-      compressedBytes,
-      Number(header.uncompressed_page_size),
-      codec2,
-      compressors
     );
-    const reader2 = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-    const dictArray = readPlain(reader2, type, diph.num_values, element.type_length);
-    return { skipped: 0, data: dictArray };
-  } else {
-    throw new Error(`parquet unsupported page type: ${header.type}`);
+    process.exitCode = 1;
   }
 }
-function parquetHeader(reader) {
-  const header = deserializeTCompactProtocol(reader);
-  const type = PageTypes[header.field_1];
-  const uncompressed_page_size = header.field_2;
-  const compressed_page_size = header.field_3;
-  const crc = header.field_4;
-  const data_page_header = header.field_5 && {
-    num_values: header.field_5.field_1,
-    encoding: Encodings[header.field_5.field_2],
-    definition_level_encoding: Encodings[header.field_5.field_3],
-    repetition_level_encoding: Encodings[header.field_5.field_4],
-    statistics: pageStatistics(header.field_5.field_5)
-  };
-  const index_page_header = header.field_6;
-  const dictionary_page_header = header.field_7 && {
-    num_values: header.field_7.field_1,
-    encoding: Encodings[header.field_7.field_2],
-    is_sorted: header.field_7.field_3
-  };
-  const data_page_header_v2 = header.field_8 && {
-    num_values: header.field_8.field_1,
-    num_nulls: header.field_8.field_2,
-    num_rows: header.field_8.field_3,
-    encoding: Encodings[header.field_8.field_4],
-    definition_levels_byte_length: header.field_8.field_5,
-    repetition_levels_byte_length: header.field_8.field_6,
-    is_compressed: header.field_8.field_7 === void 0 ? true : header.field_8.field_7,
-    // default true
-    statistics: pageStatistics(header.field_8.field_8)
-  };
-  return {
-    type,
-    uncompressed_page_size,
-    compressed_page_size,
-    crc,
-    data_page_header,
-    index_page_header,
-    dictionary_page_header,
-    data_page_header_v2
-  };
+function gateOf(settings) {
+  return { failBelow: settings.failBelow, maxDrop: settings.maxDrop };
 }
-function pageStatistics(stats) {
-  return stats && {
-    max: stats.field_1,
-    min: stats.field_2,
-    null_count: stats.field_3,
-    distinct_count: stats.field_4,
-    max_value: stats.field_5,
-    min_value: stats.field_6,
-    is_max_value_exact: stats.field_7,
-    is_min_value_exact: stats.field_8
-  };
-}
-
-// node_modules/hyparquet/src/rowgroup.js
-function readRowGroup(options, { metadata }, groupPlan) {
-  const asyncColumns = [];
-  const schemaTree2 = parquetSchema(metadata);
-  for (const chunk of groupPlan.chunks) {
-    const { path_in_schema: pathInSchema } = chunk.columnMetadata;
-    const schemaPath = getTreePath(schemaTree2, pathInSchema);
-    const columnDecoder = {
-      pathInSchema,
-      element: schemaPath[schemaPath.length - 1].element,
-      schemaPath,
-      ...options,
-      ...chunk.columnMetadata,
-      // merge after options, so a partial parsers object keeps the defaults
-      parsers: { ...DEFAULT_PARSERS, ...options.parsers }
-    };
-    const { startByte, endByte } = chunk.range;
-    if ("pageLocations" in chunk) {
-      asyncColumns.push({
-        pathInSchema,
-        data: readSelectedPages(options, groupPlan, chunk, chunk.pageLocations, columnDecoder)
-      });
-    } else if ("offsetIndex" in chunk) {
-      asyncColumns.push({
-        pathInSchema,
-        // fetch offset index
-        data: Promise.resolve(options.file.slice(chunk.offsetIndex.startByte, chunk.offsetIndex.endByte)).then((arrayBuffer) => {
-          const pages = readOffsetIndex({ view: new DataView(arrayBuffer), offset: 0 }).page_locations;
-          return readSelectedPages(options, groupPlan, chunk, pages, columnDecoder);
-        })
-      });
-    } else {
-      asyncColumns.push({
-        pathInSchema,
-        data: Promise.resolve(options.file.slice(startByte, endByte)).then((buffer) => {
-          const reader = { view: new DataView(buffer), offset: 0 };
-          return readColumn(reader, groupPlan, columnDecoder, options.onPage);
-        })
-      });
-    }
-  }
-  return {
-    groupStart: groupPlan.groupStart,
-    groupRows: groupPlan.groupRows,
-    selectStart: groupPlan.selectStart,
-    selectEnd: groupPlan.selectEnd,
-    asyncColumns
-  };
-}
-async function readSelectedPages(options, groupPlan, chunk, pages, columnDecoder) {
-  const { data_page_offset, dictionary_page_offset } = chunk.columnMetadata;
-  const { selectStart, selectEnd } = groupPlan;
-  let { startByte, endByte } = chunk.range;
-  let skipped = -1;
-  const hasDict = dictionary_page_offset || data_page_offset < pages[0].offset;
-  for (let i2 = 0; i2 < pages.length; i2++) {
-    const page = pages[i2];
-    const pageStart = Number(page.first_row_index);
-    const pageEnd = i2 + 1 < pages.length ? Number(pages[i2 + 1].first_row_index) : groupPlan.groupRows;
-    if (skipped < 0 && pageEnd > selectStart) {
-      startByte = Number(page.offset);
-      skipped = pageStart;
-    }
-    if (pageStart < selectEnd) {
-      endByte = Number(page.offset) + page.compressed_page_size;
-    }
-  }
-  if (skipped < 0) skipped = 0;
-  let view;
-  if (hasDict && skipped) {
-    const dictLength = Number(pages[0].offset) - chunk.range.startByte;
-    const [dictBuffer, dataBuffer] = await Promise.all([
-      options.file.slice(chunk.range.startByte, Number(pages[0].offset)),
-      options.file.slice(startByte, endByte)
-    ]);
-    const combined = new Uint8Array(dictLength + dataBuffer.byteLength);
-    combined.set(new Uint8Array(dictBuffer, 0, dictLength));
-    combined.set(new Uint8Array(dataBuffer), dictLength);
-    view = new DataView(combined.buffer);
-  } else if (hasDict) {
-    view = new DataView(await options.file.slice(chunk.range.startByte, endByte));
-  } else {
-    view = new DataView(await options.file.slice(startByte, endByte));
-  }
-  const reader = { view, offset: 0 };
-  const adjustedGroupPlan = skipped ? {
-    ...groupPlan,
-    groupStart: groupPlan.groupStart + skipped,
-    selectStart: groupPlan.selectStart - skipped,
-    selectEnd: groupPlan.selectEnd - skipped
-  } : groupPlan;
-  const { data, skipped: columnSkipped } = readColumn(reader, adjustedGroupPlan, columnDecoder, options.onPage);
-  return {
-    data,
-    skipped: skipped + columnSkipped
-  };
-}
-async function asyncGroupToRows({ asyncColumns }, selectStart, selectEnd, columns, rowFormat) {
-  const asyncPages = await Promise.all(asyncColumns.map(
-    (column) => column.data.then(({ skipped, data }) => ({ skipped, data: flatten(data) }))
-  ));
-  const selectCount = selectEnd - selectStart;
-  if (rowFormat === "object") {
-    const groupData2 = Array(selectCount);
-    for (let selectRow = 0; selectRow < selectCount; selectRow++) {
-      const rowData = {};
-      for (let i2 = 0; i2 < asyncColumns.length; i2++) {
-        const { data, skipped } = asyncPages[i2];
-        rowData[asyncColumns[i2].pathInSchema[0]] = data[selectStart + selectRow - skipped];
-      }
-      groupData2[selectRow] = rowData;
-    }
-    return groupData2;
-  }
-  const includedColumnNames = asyncColumns.map((child) => child.pathInSchema[0]).filter((name) => !columns || columns.includes(name));
-  const columnOrder = columns ?? includedColumnNames;
-  const columnIndexes = columnOrder.map((name) => asyncColumns.findIndex((column) => column.pathInSchema[0] === name));
-  const groupData = Array(selectCount);
-  for (let selectRow = 0; selectRow < selectCount; selectRow++) {
-    const rowData = Array(asyncColumns.length);
-    for (let i2 = 0; i2 < columnOrder.length; i2++) {
-      const colIdx = columnIndexes[i2];
-      if (colIdx < 0) throw new Error(`parquet column not found: ${columnOrder[i2]}`);
-      const { data, skipped } = asyncPages[colIdx];
-      rowData[i2] = data[selectStart + selectRow - skipped];
-    }
-    groupData[selectRow] = rowData;
-  }
-  return groupData;
-}
-function assembleAsync(asyncRowGroup, schemaTree2, parsers12) {
-  const { asyncColumns } = asyncRowGroup;
-  const allParsers = { ...DEFAULT_PARSERS, ...parsers12 };
-  const assembled = [];
-  for (const child of schemaTree2.children) {
-    if (child.children.length) {
-      const childColumns = asyncColumns.filter((column) => column.pathInSchema[0] === child.element.name);
-      if (!childColumns.length) continue;
-      assembled.push({
-        pathInSchema: child.path,
-        data: (async () => {
-          const resolved = await Promise.all(childColumns.map((c3) => c3.data));
-          const subcolumnData = /* @__PURE__ */ new Map();
-          const flattened = resolved.map(({ data }) => flatten(data));
-          const skipped = Math.max(asyncRowGroup.selectStart ?? 0, ...resolved.map((result) => result.skipped));
-          const end = Math.min(asyncRowGroup.selectEnd ?? Infinity, ...resolved.map((result, i2) => result.skipped + flattened[i2].length));
-          for (let i2 = 0; i2 < childColumns.length; i2++) {
-            const start = skipped - resolved[i2].skipped;
-            const length = Math.max(0, end - skipped);
-            subcolumnData.set(
-              childColumns[i2].pathInSchema.join("."),
-              flattened[i2].slice(start, start + length)
-            );
-          }
-          assembleNested(subcolumnData, child, allParsers);
-          const assembled2 = subcolumnData.get(child.element.name);
-          if (!assembled2) throw new Error("parquet column data not assembled");
-          return { data: [assembled2], skipped };
-        })()
-      });
-    } else {
-      const asyncColumn = asyncColumns.find((column) => column.pathInSchema[0] === child.element.name);
-      if (asyncColumn) assembled.push(asyncColumn);
-    }
-  }
-  return { ...asyncRowGroup, asyncColumns: assembled };
-}
-
-// node_modules/hyparquet/src/scan.js
-async function prepareParquetRead(options) {
-  const prepared = await prepareParquetOptions(options);
-  return {
-    options: prepared,
-    plan: parquetPlan(prepared)
-  };
-}
-async function prepareParquetOptions(options) {
-  const metadata = options.metadata ?? await parquetMetadataAsync(options.file, options);
-  const schemaColumns = parquetSchema(metadata).children.map((child) => child.element.name);
-  const filterColumns = columnsNeededForFilter(options.filter);
-  const missingFilterColumns = filterColumns.filter((column) => !schemaColumns.includes(column));
-  if (missingFilterColumns.length) {
-    throw new Error(`parquet filter columns not found: ${missingFilterColumns.join(", ")}`);
-  }
-  if (options.columns) {
-    const missingColumns = options.columns.filter((column) => !schemaColumns.includes(column));
-    if (missingColumns.length) throw new Error(`parquet column not found: ${missingColumns[0]}`);
-  }
-  let prepared = { ...options, metadata };
-  prepared = await withBloomFilters(prepared);
-  prepared = await withPageIndexes(prepared);
-  return prepared;
-}
-function readParquetPlan(options, plan) {
-  const readOptions = { ...options, file: prefetchAsyncBuffer(options.file, plan) };
-  return plan.groups.map((group) => readRowGroup(readOptions, plan, group));
-}
-async function withBloomFilters(options) {
-  if (!options.useBloomFilters || !options.filter || !options.metadata) return options;
-  const schemaTree2 = parquetSchema(options.metadata);
-  const schemaElements = {};
-  for (const child of schemaTree2.children) schemaElements[child.element.name] = child.element;
-  const bloomFiltersByGroup = await prefetchBloomFilters({
-    file: options.file,
-    metadata: options.metadata,
-    filter: options.filter,
-    filterStrict: options.filterStrict
-  });
-  return { ...options, bloomFiltersByGroup, schemaElements };
-}
-async function withPageIndexes(options) {
-  if (!options.usePageIndex || !options.filter || !options.metadata) return options;
-  const { pageRangesByGroup, pageLocationsByGroup } = await prefetchPageIndexes({
-    file: options.file,
-    metadata: options.metadata,
-    filter: options.filter,
-    filterStrict: options.filterStrict,
-    rowStart: options.rowStart,
-    rowEnd: options.rowEnd,
-    columns: options.columns,
-    bloomFiltersByGroup: options.bloomFiltersByGroup,
-    schemaElements: options.schemaElements,
-    parsers: options.parsers
-  });
-  return { ...options, pageRangesByGroup, pageLocationsByGroup };
-}
-
-// node_modules/hyparquet/src/read.js
-var rowIndex = (
-  /** @type {typeof import('../src/types.js').rowIndex} */
-  /* @__PURE__ */ Symbol("rowIndex")
-);
-async function parquetRead(options) {
-  options.metadata ??= await parquetMetadataAsync(options.file, options);
-  const { rowStart = 0, rowEnd, columns, onChunk, onComplete, rowFormat, filter, filterStrict = true } = options;
-  if (filter && rowFormat !== "object") {
-    throw new Error('parquet filter requires rowFormat: "object"');
-  }
-  if (options.includeRowIndex && rowFormat !== "object") {
-    throw new Error('parquet includeRowIndex requires rowFormat: "object"');
-  }
-  const filterColumns = columnsNeededForFilter(filter);
-  let readColumns = columns;
-  if (columns && filterColumns.length) {
-    const selectedColumns = new Set(columns);
-    const extraColumns = filterColumns.filter((column) => !selectedColumns.has(column));
-    if (extraColumns.length) readColumns = [...columns, ...extraColumns];
-  }
-  const readOptions = readColumns === columns ? options : { ...options, columns: readColumns };
-  const prepared = await prepareParquetRead(readOptions);
-  const preparedOptions = prepared.options;
-  const requiresProjection = readColumns !== columns;
-  const asyncGroups = readParquetPlan(preparedOptions, prepared.plan);
-  if (!onComplete && !onChunk) {
-    await awaitAllColumns(asyncGroups);
-    return;
-  }
-  if (!preparedOptions.metadata) throw new Error("parquet requires metadata");
-  const schemaTree2 = parquetSchema(preparedOptions.metadata);
-  const assembled = asyncGroups.map((arg) => assembleAsync(arg, schemaTree2, options.parsers));
-  if (onChunk) {
-    for (const asyncGroup of assembled) {
-      for (const asyncColumn of asyncGroup.asyncColumns) {
-        asyncColumn.data.then(({ data, skipped }) => {
-          let rowStart2 = asyncGroup.groupStart + skipped;
-          for (const columnData of data) {
-            onChunk({
-              columnName: asyncColumn.pathInSchema[0],
-              columnData,
-              rowStart: rowStart2,
-              rowEnd: rowStart2 + columnData.length
-            });
-            rowStart2 += columnData.length;
-          }
-        }, () => {
-        });
-      }
-    }
-  }
-  if (onComplete) {
-    await awaitAllColumns(assembled);
-    const rows = [];
-    for (const asyncGroup of assembled) {
-      const selectStart = asyncGroup.selectStart ?? Math.max(rowStart - asyncGroup.groupStart, 0);
-      const selectEnd = asyncGroup.selectEnd ?? Math.min((rowEnd ?? Infinity) - asyncGroup.groupStart, asyncGroup.groupRows);
-      const groupData = rowFormat === "object" ? await asyncGroupToRows(asyncGroup, selectStart, selectEnd, readColumns, "object") : await asyncGroupToRows(asyncGroup, selectStart, selectEnd, columns, "array");
-      if (options.includeRowIndex) {
-        for (let i2 = 0; i2 < groupData.length; i2++) {
-          Object.defineProperty(groupData[i2], rowIndex, {
-            value: asyncGroup.groupStart + selectStart + i2
-          });
-        }
-      }
-      if (filter) {
-        for (
-          const row of
-          /** @type {Record<string, any>[]} */
-          groupData
-        ) {
-          if (matchFilter(row, filter, filterStrict)) {
-            if (requiresProjection && columns) {
-              for (const col of filterColumns) {
-                if (!columns.includes(col)) delete row[col];
-              }
-            }
-            rows.push(row);
-          }
-        }
-      } else {
-        concat(rows, groupData);
-      }
-    }
-    onComplete(rows);
-  } else {
-    await awaitAllColumns(assembled);
-  }
-}
-async function awaitAllColumns(asyncGroups) {
-  const all = asyncGroups.flatMap((g) => g.asyncColumns.map((c3) => c3.data));
-  const results = await Promise.allSettled(all);
-  const failed2 = results.find((r2) => r2.status === "rejected");
-  if (failed2) throw failed2.reason;
-}
-function parquetReadObjects(options) {
-  return new Promise((onComplete, reject) => {
-    parquetRead({
-      ...options,
-      rowFormat: "object",
-      // force object output
-      onComplete
-    }).catch(reject);
-  });
-}
-
-// src/bench/datasets.ts
-var CANONICAL_DATASETS = {
-  humaneval: {
-    url: "https://raw.githubusercontent.com/openai/human-eval/6d43fb980f9fee3c892a914eda09951f772ad10d/data/HumanEval.jsonl.gz",
-    md5: "88771747746422b8669027625578460c",
-    description: "HumanEval (openai/human-eval data/HumanEval.jsonl.gz)"
-  },
-  humanevalplus: {
-    url: "https://github.com/evalplus/humanevalplus_release/releases/download/v0.1.10/HumanEvalPlus.jsonl.gz",
-    md5: "fe585eb4df8c88d844eeb463ea4d0302",
-    description: "HumanEval+ v0.1.10 (evalplus/humanevalplus_release release asset)"
-  },
-  swebench: {
-    url: "https://huggingface.co/datasets/princeton-nlp/SWE-bench_Lite/resolve/main/data/test-00000-of-00001.parquet",
-    md5: null,
-    description: "SWE-bench Lite, test split (SWE-bench's published parquet)"
-  }
-};
-var humanEvalRecordSchema = external_exports.object({
-  task_id: external_exports.string().min(1),
-  prompt: external_exports.string(),
-  entry_point: external_exports.string().min(1),
-  canonical_solution: external_exports.string(),
-  test: external_exports.string()
-});
-var humanEvalPlusRecordSchema = humanEvalRecordSchema.extend({
-  contract: external_exports.string(),
-  // Only counted here: the evaluator (Python) reads the inputs from the file itself, because
-  // JavaScript numbers would turn 1.0 into 1 and round integers beyond 2^53.
-  base_input: external_exports.array(external_exports.unknown()),
-  plus_input: external_exports.array(external_exports.unknown()),
-  atol: external_exports.number().nonnegative()
-});
-var testList = external_exports.union([
-  external_exports.array(external_exports.string()),
-  external_exports.string().transform((text2, context) => {
-    try {
-      const parsed2 = JSON.parse(text2);
-      if (Array.isArray(parsed2) && parsed2.every((item) => typeof item === "string")) {
-        return parsed2;
-      }
-    } catch {
-    }
-    context.addIssue({ code: "custom", message: "must be a JSON-encoded list of strings" });
-    return external_exports.NEVER;
-  })
-]);
-var text = external_exports.union([external_exports.string(), external_exports.date().transform((date5) => date5.toISOString())]);
-var sweBenchRecordSchema = external_exports.object({
-  repo: external_exports.string().min(1),
-  instance_id: external_exports.string().min(1),
-  base_commit: external_exports.string().min(1),
-  patch: external_exports.string(),
-  test_patch: external_exports.string(),
-  problem_statement: external_exports.string(),
-  hints_text: external_exports.string().default(""),
-  created_at: text,
-  version: external_exports.union([external_exports.string(), external_exports.number().transform(String)]),
-  FAIL_TO_PASS: testList,
-  PASS_TO_PASS: testList,
-  environment_setup_commit: external_exports.string()
-});
-var SCHEMAS = {
-  humaneval: humanEvalRecordSchema,
-  humanevalplus: humanEvalPlusRecordSchema,
-  swebench: sweBenchRecordSchema
-};
-var ID_FIELD = {
-  humaneval: "task_id",
-  humanevalplus: "task_id",
-  swebench: "instance_id"
-};
-var isUrl = (source) => /^https?:\/\//i.test(source);
-function formatOf(name) {
-  const base = name.toLowerCase().replace(/\.gz$/, "");
-  if (base.endsWith(".parquet")) return "parquet";
-  if (base.endsWith(".json")) return "json";
-  return "jsonl";
-}
-async function decodeRows(bytes, name) {
-  const gzipped = bytes[0] === 31 && bytes[1] === 139;
-  const content = gzipped ? gunzipSync(bytes) : bytes;
-  const format = formatOf(name);
-  if (format === "parquet") {
-    const buffer = content.buffer.slice(
-      content.byteOffset,
-      content.byteOffset + content.byteLength
-    );
-    return { rows: await parquetReadObjects({ file: buffer }), md5: md5(content) };
-  }
-  const textContent = content.toString("utf8");
-  if (format === "json" || textContent.trimStart().startsWith("[")) {
-    const parsed2 = JSON.parse(textContent);
-    if (!Array.isArray(parsed2)) throw new Error("a .json dataset must hold an array of records");
-    return { rows: parsed2, md5: md5(content) };
-  }
-  const rows = textContent.split("\n").map((line, index) => ({ line, index })).filter(({ line }) => line.trim() !== "").map(({ line, index }) => {
-    try {
-      return JSON.parse(line);
-    } catch (error62) {
-      throw new Error(`line ${index + 1} is not JSON: ${errorMessage(error62)}`);
-    }
-  });
-  return { rows, md5: md5(content) };
-}
-function validateRecords(kind, rows) {
-  const schema = SCHEMAS[kind];
-  const idField = ID_FIELD[kind];
-  const records = [];
-  const warnings = [];
-  const seen = /* @__PURE__ */ new Set();
-  rows.forEach((row, index) => {
-    const parsed2 = schema.safeParse(row);
-    if (!parsed2.success) {
-      const issue2 = parsed2.error.issues[0];
-      const field = issue2?.path.map(String).join(".") || "record";
-      warnings.push(`record ${index + 1}: ${field}: ${issue2?.message ?? "invalid"}`);
-      return;
-    }
-    const id = String(parsed2.data[idField]);
-    if (seen.has(id)) {
-      warnings.push(`record ${index + 1}: duplicate ${idField} '${id}' skipped`);
-      return;
-    }
-    seen.add(id);
-    records.push(parsed2.data);
-  });
-  return { records, warnings };
-}
-async function loadDataset(kind, source, options) {
-  const canonical = CANONICAL_DATASETS[kind];
-  const given = source ?? canonical.url;
-  const expectedMd5 = options.expectedMd5 !== void 0 ? options.expectedMd5 : given === canonical.url ? canonical.md5 : null;
-  let file2;
-  let bytes;
-  if (isUrl(given)) {
-    const fetched = await fetchCached(
-      given,
-      options.cacheDir,
-      options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
-    );
-    ({ file: file2, bytes } = fetched);
-  } else {
-    file2 = path4.resolve(given);
-    try {
-      bytes = await readFile2(file2);
-    } catch (error62) {
-      throw new UsageError(
-        `Cannot read the dataset ${given}: ${errorMessage(error62)}. Pass an existing .jsonl, .jsonl.gz or .json file, or a URL.`
-      );
-    }
-  }
-  const name = isUrl(given) ? new URL(given).pathname : given;
-  if (formatOf(name) === "parquet" && kind !== "swebench") {
-    throw new UsageError(
-      `The dataset ${given} is parquet: only SWE-bench datasets may be parquet. Pass a .jsonl or .jsonl.gz file.`
-    );
-  }
-  let decoded;
-  try {
-    decoded = await decodeRows(bytes, name);
-  } catch (error62) {
-    throw new UsageError(`Cannot parse the dataset ${given}: ${errorMessage(error62)}.`);
-  }
-  if (expectedMd5 && decoded.md5 !== expectedMd5) {
-    throw new UsageError(
-      `The dataset ${given} has md5 ${decoded.md5}, not the expected ${expectedMd5}: it is not ${canonical.description}. Delete the cached copy at ${file2} or pass another --dataset.`
-    );
-  }
-  const { records, warnings } = validateRecords(kind, decoded.rows);
-  if (records.length === 0) {
-    const first2 = warnings[0] ? ` First problem: ${warnings[0]}.` : "";
-    throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first2}`);
-  }
-  return { kind, source: given, file: file2, md5: decoded.md5, records, warnings };
-}
-
-// src/bench/history.ts
-import { readFile as readFile3 } from "node:fs/promises";
-
-// src/bench/types.ts
-var EVAL_SUITES = ["humaneval", "humanevalplus"];
-var SUITE_TITLES = {
-  humaneval: "HumanEval",
-  humanevalplus: "HumanEval+"
-};
-var BENCH_SUITES = [
-  "humaneval",
-  "humanevalplus",
-  "testgen",
-  "swebench"
-];
-var BENCH_TITLES = {
-  ...SUITE_TITLES,
-  testgen: "Test generation (HumanEval+)",
-  swebench: "SWE-bench"
-};
-var SAMPLE_STATUSES = ["pass", "fail", "timeout", "error"];
-
-// src/bench/history.ts
-var historySchema = external_exports.object({
-  version: external_exports.literal(1),
-  runs: external_exports.array(
-    external_exports.object({
-      runId: external_exports.string().min(1),
-      date: external_exports.string(),
-      model: external_exports.string().nullable(),
-      suite: external_exports.enum(BENCH_SUITES),
-      datasetMd5: external_exports.string(),
-      passAt1: external_exports.object({ base: external_exports.number().nullable(), plus: external_exports.number().nullable() }),
-      samples: external_exports.number(),
-      tasks: external_exports.number(),
-      metrics: external_exports.record(external_exports.string(), external_exports.number().nullable()).optional()
-    })
-  )
-});
-function emptyHistory() {
-  return { version: 1, runs: [] };
-}
-function defaultRunId(env, now) {
-  return env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}` : `local-${now.toISOString()}`;
-}
-function historyFigures(results) {
-  return {
-    model: results.model,
-    suite: results.suite,
-    datasetMd5: results.dataset.md5,
-    passAt1: {
-      base: results.passAtK.base["pass@1"] ?? null,
-      plus: results.passAtK.plus?.["pass@1"] ?? null
+async function runEvaluate(settings) {
+  const cacheDir = settings.cacheDir ?? defaultCacheDir();
+  const dataset = await loadDataset(settings.suite, settings.dataset, { cacheDir });
+  const prompts = new Map(dataset.records.map((record2) => [record2.task_id, record2.prompt]));
+  const { samples, skipped } = await readSamples(settings.samples, prompts);
+  const now = /* @__PURE__ */ new Date();
+  const results = await evaluateSuite({
+    suite: settings.suite,
+    dataset,
+    samples,
+    skipped,
+    shard: settings.shard,
+    python: settings.python,
+    cacheDir,
+    jobs: settings.jobs,
+    limits: {
+      minTimeLimit: settings.minTimeLimit,
+      timeLimitFactor: settings.timeLimitFactor,
+      maxPhaseSeconds: settings.maxPhaseSeconds,
+      checkTimeLimit: settings.checkTimeLimit,
+      memoryLimitMiB: settings.memoryLimit,
+      dropInvalidInputs: settings.dropInvalidInputs
     },
-    samples: results.samples,
-    tasks: results.tasks
-  };
-}
-function appendRun(history, entry) {
-  if (history.runs.some((run3) => run3.runId === entry.runId)) return { history, appended: false };
-  return { history: { ...history, runs: [...history.runs, entry] }, appended: true };
-}
-var HEADLINES = {
-  humaneval: { title: "HumanEval pass@1", pick: (e) => e.passAt1.base },
-  humanevalplus: { title: "HumanEval+ pass@1", pick: (e) => e.passAt1.plus },
-  testgen: { title: "Test generation kill rate", pick: (e) => e.metrics?.killRate ?? null }
-};
-function headlineTitle(suite) {
-  return HEADLINES[suite]?.title ?? BENCH_TITLES[suite];
-}
-function headline2(entry) {
-  const value = HEADLINES[entry.suite]?.pick(entry) ?? null;
-  return value === null ? null : 100 * value;
-}
-function previousRun(history, entry) {
-  return history.runs.filter((run3) => run3.runId !== entry.runId).filter((run3) => run3.suite === entry.suite && run3.datasetMd5 === entry.datasetMd5).at(-1);
-}
-var FLAG_NAMES = { failBelow: "--fail-below", maxDrop: "--max-drop" };
-var pct = (value) => `${value.toFixed(1)}%`;
-function checkGate(entry, previous, options) {
-  const current = headline2(entry);
-  const title = headlineTitle(entry.suite);
-  const names = options.names ?? FLAG_NAMES;
-  const messages = [];
-  if (current === null) {
-    if (options.failBelow !== void 0 || options.maxDrop !== void 0) {
-      messages.push(`${title} could not be computed (no task was evaluated): the gate fails.`);
-      return { failed: true, messages };
-    }
-    return { failed: false, messages };
-  }
-  if (options.failBelow !== void 0 && current < options.failBelow) {
-    messages.push(
-      `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
-    );
-  }
-  const before = previous ? headline2(previous) : null;
-  if (options.maxDrop !== void 0 && previous && before !== null) {
-    const drop = before - current;
-    if (drop > options.maxDrop) {
-      messages.push(
-        `${title} dropped ${drop.toFixed(1)} points, from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}: more than ${names.maxDrop} ${options.maxDrop}.`
-      );
-    }
-  }
-  return { failed: messages.length > 0, messages };
-}
-async function readHistory(file2) {
-  let text2;
-  try {
-    text2 = await readFile3(file2, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return emptyHistory();
-    throw new UsageError(`Cannot read the history ${file2}: ${errorMessage(error62)}.`);
-  }
-  let parsed2;
-  try {
-    parsed2 = JSON.parse(text2);
-  } catch (error62) {
-    throw new UsageError(
-      `The history ${file2} is not JSON (${errorMessage(error62)}): repair it or pass another --history; it was left unchanged.`
-    );
-  }
-  const result = historySchema.safeParse(parsed2);
-  if (!result.success) {
-    const issue2 = result.error.issues[0];
-    throw new UsageError(
-      `The history ${file2} is not a semcoder-action history (${issue2?.path.join(".")}: ${issue2?.message}): repair it or pass another --history; it was left unchanged.`
-    );
-  }
-  return result.data;
-}
-async function writeHistory(file2, history) {
-  await writeFileAtomic(file2, `${JSON.stringify(history, null, 2)}
-`);
-}
-
-// src/bench/swebench/report.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import path5 from "node:path";
-
-// src/bench/swebench/history.ts
-import { readFile as readFile4 } from "node:fs/promises";
-
-// src/bench/shard.ts
-function parseShard(text2) {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text2);
-  const index = Number(match?.[1]);
-  const count3 = Number(match?.[2]);
-  if (!match || count3 < 1 || index < 1 || index > count3) {
-    throw new UsageError(
-      `--shard: expected K/N with 1 <= K <= N (e.g. --shard 2/4), got '${text2}'.`
-    );
-  }
-  return { index, count: count3 };
-}
-function compareTaskIds(a, b2) {
-  const split = (id) => id.match(/\d+|\D+/g) ?? [];
-  const left = split(a);
-  const right = split(b2);
-  for (let i2 = 0; i2 < Math.min(left.length, right.length); i2++) {
-    const x2 = left[i2];
-    const y2 = right[i2];
-    if (x2 === y2) continue;
-    const bothNumbers = /^\d/.test(x2) && /^\d/.test(y2);
-    if (bothNumbers && Number(x2) !== Number(y2)) return Number(x2) - Number(y2);
-    return x2 < y2 ? -1 : 1;
-  }
-  return left.length - right.length || (a < b2 ? -1 : a > b2 ? 1 : 0);
-}
-function shardTasks(taskIds, shard4) {
-  const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
-  if (!shard4) return sorted2;
-  return sorted2.filter((_2, position) => position % shard4.count === shard4.index - 1);
-}
-
-// src/bench/swebench/history.ts
-var entrySchema = external_exports.object({
-  runId: external_exports.string().min(1),
-  date: external_exports.string(),
-  model: external_exports.string().nullable(),
-  suite: external_exports.literal("swebench"),
-  datasetMd5: external_exports.string(),
-  scope: external_exports.string(),
-  instances: external_exports.number(),
-  evaluated: external_exports.number(),
-  successRate: external_exports.number().nullable(),
-  patchCoverage: external_exports.number().nullable()
-});
-var fileSchema = external_exports.object({
-  version: external_exports.literal(1),
-  runs: external_exports.array(external_exports.looseObject({ runId: external_exports.string().min(1), suite: external_exports.string() }))
-});
-function scopeOf(results) {
-  return md5(Object.keys(results.results).sort(compareTaskIds).join("\n"));
-}
-function swebenchEntry(results, runId, date5) {
-  return {
-    runId,
-    date: date5,
-    model: results.model,
-    suite: "swebench",
-    datasetMd5: results.dataset.md5,
-    scope: scopeOf(results),
-    instances: results.instances,
-    evaluated: results.evaluated,
-    successRate: results.successRate,
-    patchCoverage: results.patchCoverage.share
-  };
-}
-function previousEntry(entries, entry) {
-  return entries.filter((run3) => run3.runId !== entry.runId).filter((run3) => run3.datasetMd5 === entry.datasetMd5 && run3.scope === entry.scope).at(-1);
-}
-var pct2 = (value) => `${value.toFixed(1)}%`;
-function checkSwebenchGate(entry, previous, options) {
-  const title = "SWE-bench fail-to-pass success rate";
-  const messages = [];
-  if (entry.successRate === null) {
-    if (options.failBelow === void 0 && options.maxDrop === void 0) {
-      return { failed: false, messages };
-    }
-    messages.push(`${title} could not be computed (no instance was evaluated): the gate fails.`);
-    return { failed: true, messages };
-  }
-  const current = 100 * entry.successRate;
-  if (options.failBelow !== void 0 && current < options.failBelow) {
-    messages.push(`${title} is ${pct2(current)}, below --fail-below ${pct2(options.failBelow)}.`);
-  }
-  if (options.maxDrop !== void 0 && previous && previous.successRate !== null) {
-    const before = 100 * previous.successRate;
-    const drop = before - current;
-    if (drop > options.maxDrop) {
-      messages.push(
-        `${title} dropped ${drop.toFixed(1)} points, from ${pct2(before)} (run ${previous.runId}, ${previous.date}) to ${pct2(current)}: more than --max-drop ${options.maxDrop}.`
-      );
-    }
-  }
-  return { failed: messages.length > 0, messages };
-}
-async function readSwebenchHistory(file2) {
-  let text2;
-  try {
-    text2 = await readFile4(file2, "utf8");
-  } catch (error62) {
-    if (error62.code === "ENOENT") return { runs: [], entries: [] };
-    throw new UsageError(`Cannot read the history ${file2}: ${errorMessage(error62)}.`);
-  }
-  const damaged = (why) => new UsageError(
-    `The history ${file2} is not a semcoder-action history (${why}): repair it or pass another --history; it was left unchanged.`
-  );
-  let parsed2;
-  try {
-    parsed2 = JSON.parse(text2);
-  } catch (error62) {
-    throw damaged(errorMessage(error62));
-  }
-  const result = fileSchema.safeParse(parsed2);
-  if (!result.success) {
-    const issue2 = result.error.issues[0];
-    throw damaged(`${issue2?.path.join(".")}: ${issue2?.message}`);
-  }
-  const entries = [];
-  for (const [index, run3] of result.data.runs.entries()) {
-    if (run3.suite !== "swebench") continue;
-    const entry = entrySchema.safeParse(run3);
-    if (!entry.success) throw damaged(`runs.${index}: ${entry.error.issues[0]?.message}`);
-    entries.push(entry.data);
-  }
-  return { runs: result.data.runs, entries };
-}
-async function appendSwebenchRun(file2, history, entry) {
-  if (history.runs.some((run3) => run3.runId === entry.runId)) return { history, appended: false };
-  const next = { runs: [...history.runs, { ...entry }], entries: [...history.entries, entry] };
-  await writeFileAtomic(file2, `${JSON.stringify({ version: 1, runs: next.runs }, null, 2)}
-`);
-  return { history: next, appended: true };
-}
-
-// src/report/markdown.ts
-var MAX_INLINE = 160;
-function truncate(text2, max) {
-  return text2.length <= max ? text2 : `${text2.slice(0, Math.max(0, max - 1))}\u2026`;
-}
-function escapeText(text2, max = MAX_INLINE) {
-  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/[\\`*_[\]|~<>]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/@(?=\w)/g, "@&#8203;");
-}
-function escapeHtml(text2, max = MAX_INLINE) {
-  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/@(?=\w)/g, "@&#8203;");
-}
-function codeSpan(text2, max = MAX_INLINE) {
-  const flat = truncate(text2.replace(/\r?\n/g, "\u23CE").replace(/\s+/g, " "), max).replace(
-    /\|/g,
-    "\\|"
-  );
-  if (flat.trim() === "") return "` `";
-  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run3) => run3.length));
-  const fence = "`".repeat(longest + 1);
-  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-function codeBlock(code, language = "") {
-  const longest = Math.max(0, ...(code.match(/`{3,}/g) ?? []).map((run3) => run3.length));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return `${fence}${language}
-${code.replace(/\n+$/, "")}
-${fence}`;
-}
-function percent(numerator, denominator) {
-  if (denominator === 0) return "\u2013";
-  return `${Math.round(100 * numerator / denominator)}%`;
-}
-function ratio(covered, total) {
-  return total === 0 ? "\u2013" : `${percent(covered, total)} (${covered}/${total})`;
-}
-function plural2(count3, one, many = `${one}s`) {
-  return `${count3} ${count3 === 1 ? one : many}`;
-}
-function table(header, rows) {
-  const line = (cells) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-// src/bench/swebench/types.ts
-var INSTANCE_STATUSES = [
-  "success",
-  "no-success",
-  "environment-error",
-  "error"
-];
-var TRANSITIONS = [
-  "fail-to-pass",
-  "pass-to-pass",
-  "pass-to-fail",
-  "fail-to-fail",
-  "unknown"
-];
-
-// src/bench/swebench/summary.ts
-var TABLE_LIMIT = 100;
-var ENV_DETAILS_LIMIT = 10;
-var CHART_RUNS = 30;
-var pct3 = (value) => value === null ? "\u2013" : `${(100 * value).toFixed(1)}%`;
-function headline3(results) {
-  const t2 = results.tests;
-  return table(
-    ["figure", "value"],
-    [
-      [
-        "success rate (fail-to-pass)",
-        `${pct3(results.successRate)} (${results.counts.success}/${results.evaluated} evaluated)`
-      ],
-      [
-        "gold patch's changed lines covered",
-        ratio(results.patchCoverage.covered, results.patchCoverage.total)
-      ],
-      ["kept tests", String(t2.kept)],
-      ["fail \u2192 pass (model oracle)", String(t2.failToPass)],
-      ["fail \u2192 pass (observed oracle, not counted)", String(t2.failToPassObserved)],
-      ["pass \u2192 fail", String(t2.passToFail)],
-      ["pass \u2192 pass / fail \u2192 fail / unknown", `${t2.passToPass} / ${t2.failToFail} / ${t2.unknown}`]
-    ]
-  );
-}
-function coverageCell(result) {
-  const c3 = result.patchCoverage;
-  return c3 ? ratio(c3.covered, c3.total) : "\u2013";
-}
-function instanceTable(results) {
-  const all = Object.values(results.results);
-  if (all.length === 0) return "_No instance was in scope._";
-  const rows = all.slice(0, TABLE_LIMIT).map((r2) => [
-    codeSpan(r2.instanceId),
-    r2.status,
-    String(r2.counts.failToPass),
-    String(r2.counts.passToFail),
-    coverageCell(r2),
-    r2.reason ? escapeText(r2.reason) : ""
-  ]);
-  const more = all.length > TABLE_LIMIT ? `
-
-\u2026 and ${all.length - TABLE_LIMIT} more in results.json.` : "";
-  return table(["instance", "status", "F\u2192P", "P\u2192F", "patch lines covered", "why"], rows) + more;
-}
-function environmentErrors(results) {
-  const failed2 = Object.values(results.results).filter(
-    (r2) => r2.status === "environment-error" && r2.environment?.logTail
-  );
-  if (failed2.length === 0) return null;
-  const shown = failed2.slice(0, ENV_DETAILS_LIMIT).map((r2) => {
-    const summary = `${escapeHtml(r2.instanceId)}: ${escapeHtml(r2.reason)}`;
-    return `<details><summary>${summary}</summary>
-
-${codeBlock(r2.environment.logTail)}
-
-</details>`;
+    model: settings.model ?? null,
+    now: () => now
   });
-  return `### Environments that could not be set up
-
-${shown.join("\n\n")}`;
-}
-function notes(results) {
-  const out = [
-    "Reading: the gold patch is reviewed as a pull request (base_commit \u2192 base_commit + gold patch, the issue text as background); the kept tests then run at base and with the patch. A test fails before when it failed, errored (an import of a name the patch adds included) or timed out at base, and passes after when it passed every run with the patch.",
-    "Tests whose expected value the review replaced by the value observed on the patched code prove nothing about the issue: they are listed but never make an instance a success.",
-    "Environment errors and other errors are not failures: the success rate is over the evaluated instances."
-  ];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
-      (i2) => !results.merged.shards.includes(i2)
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
-    );
-  }
-  if (results.skipped.length > 0) {
-    const first2 = results.skipped.slice(0, 5).map((s) => `${s.instanceId ? `${escapeText(s.instanceId)}: ` : ""}${escapeText(s.reason)}`);
-    out.push(
-      `${plural2(results.skipped.length, "item")} skipped (${first2.join("; ")}${results.skipped.length > 5 ? "; \u2026" : ""}).`
-    );
-  }
-  if (results.setup.command) out.push(`Set-up command: ${codeSpan(results.setup.command)}.`);
-  return out;
-}
-var label = (text2) => text2.replace(/["[\]\\\n\r]/g, " ").slice(0, 24);
-function swebenchTrendChart(entries) {
-  const shown = entries.slice(-CHART_RUNS);
-  if (shown.length === 0) return null;
-  const series = (pick3) => `[${shown.map((e) => Math.round(1e3 * (pick3(e) ?? 0)) / 10).join(", ")}]`;
-  return [
-    "```mermaid",
-    "xychart-beta",
-    '    title "SWE-bench fail-to-pass (%)"',
-    `    x-axis [${shown.map((e) => `"${label(e.date.slice(0, 10))}"`).join(", ")}]`,
-    '    y-axis "%" 0 --> 100',
-    `    line ${series((e) => e.successRate)}`,
-    `    line ${series((e) => e.patchCoverage)}`,
-    "```"
-  ].join("\n");
-}
-function renderSwebenchSummary(results, options = {}) {
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
-  const parts = [
-    "## SWE-bench fail-to-pass benchmark",
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.instances, "instance")}${scope}`
-    ].join(" \xB7 "),
-    headline3(results),
-    table(
-      ["status", "instances"],
-      INSTANCE_STATUSES.map((s) => [s, String(results.counts[s])])
-    ),
-    instanceTable(results)
-  ];
-  const env = environmentErrors(results);
-  if (env) parts.push(env);
-  parts.push(
-    notes(results).map((line) => `- ${line}`).join("\n")
-  );
-  const chart = options.history ? swebenchTrendChart(options.history) : null;
-  if (chart) {
-    parts.push(
-      `### Trend
-
-${chart}
-
-Lines: success rate, and the share of the gold patches' changed lines covered.`
-    );
-  }
-  if (options.gate) {
-    parts.push(
-      options.gate.failed ? `### Regression gate: failed
-
-${options.gate.messages.map((m) => `- ${m}`).join("\n")}` : "### Regression gate: passed"
-    );
-  }
-  return `${parts.join("\n\n")}
-`;
-}
-function swebenchSummaryLines(results) {
-  const c3 = results.counts;
-  return [
-    `SWE-bench fail-to-pass: ${plural2(results.instances, "instance")} (${c3.success} success, ${c3["no-success"]} no success, ${c3["environment-error"]} environment errors, ${c3.error} errors)`,
-    `  success rate: ${pct3(results.successRate)} of ${results.evaluated} evaluated`,
-    `  gold patch lines covered: ${ratio(results.patchCoverage.covered, results.patchCoverage.total)}`
-  ];
-}
-
-// src/bench/swebench/report.ts
-async function writeSwebenchReport(outDir, results, options) {
-  await mkdir2(outDir, { recursive: true });
-  const resultsFile = path5.join(outDir, "results.json");
-  await writeFile2(resultsFile, `${JSON.stringify(results, null, 2)}
-`);
-  const entry = swebenchEntry(results, options.runId, options.now.toISOString());
-  const asked = options.gate.failBelow !== void 0 || options.gate.maxDrop !== void 0;
-  let entries;
-  let previous;
-  let appended = false;
-  if (options.historyFile) {
-    const history = await readSwebenchHistory(options.historyFile);
-    previous = previousEntry(history.entries, entry);
-    const next = await appendSwebenchRun(options.historyFile, history, entry);
-    appended = next.appended;
-    entries = next.history.entries;
-  }
-  const gate = asked ? checkSwebenchGate(entry, previous, options.gate) : null;
-  const summary = renderSwebenchSummary(results, { history: entries, gate });
-  const summaryFile = path5.join(outDir, "summary.md");
-  await writeFile2(summaryFile, summary);
-  return { resultsFile, summaryFile, summary, gate, appended };
-}
-
-// src/testgen/state.ts
-function newState(fn, context, fileName) {
-  return {
-    fn,
-    id: `${fn.file}::${fn.qualname}::${fn.start}`,
-    context,
-    target: { module: context.module, importName: context.importName, name: context.name },
-    fileName,
-    file: null,
-    split: null,
-    broken: [],
-    results: /* @__PURE__ */ new Map(),
-    coverage: null,
-    responses: { total: 0, parsed: 0 },
-    edgeCases: [],
-    regressions: /* @__PURE__ */ new Set(),
-    finalSource: null,
-    skipped: null,
-    notes: []
-  };
-}
-function subject(state) {
-  return `${state.fn.file}::${state.fn.qualname}`;
-}
-function targetOf(state) {
-  const { file: file2, qualname, start, end, changedLines, importRoot } = state.fn;
-  return { id: state.id, file: file2, qualname, start, end, changedLines, importRoot };
-}
-function testId(name) {
-  const bracket = name.indexOf("[");
-  return bracket === -1 ? name : name.slice(0, bracket);
-}
-function currentResults(state) {
-  return (state.file?.tests ?? []).flatMap((test) => state.results.get(test.id) ?? []);
-}
-function testsWith(state, outcomes) {
-  return (state.file?.tests ?? []).filter((test) => (state.results.get(test.id) ?? []).some((r2) => outcomes.includes(r2.outcome))).map((test) => test.id);
-}
-
-// src/bench/swebench/verdict.ts
-function sideBefore(result) {
-  if (!result || result.notRun) return "unknown";
-  switch (result.outcome) {
-    case "passed":
-      return "pass";
-    case "failed":
-    case "error":
-    case "test-error":
-    case "timeout":
-      return "fail";
-    default:
-      return "unknown";
-  }
-}
-function sideAfter(result) {
-  if (!result || result.notRun) return "unknown";
-  switch (result.outcome) {
-    case "passed":
-      return "pass";
-    case "invalid":
-      return "unknown";
-    default:
-      return "fail";
-  }
-}
-function transitionOf(before, after) {
-  if (before === "unknown" || after === "unknown") return "unknown";
-  return `${before}-to-${after}`;
-}
-function emptyCounts() {
-  return {
-    failToPass: 0,
-    failToPassObserved: 0,
-    passToPass: 0,
-    passToFail: 0,
-    failToFail: 0,
-    unknown: 0
-  };
-}
-function countTransitions(tests) {
-  const counts2 = emptyCounts();
-  for (const test of tests) {
-    switch (test.transition) {
-      case "fail-to-pass":
-        if (test.oracle === "model") counts2.failToPass += 1;
-        else counts2.failToPassObserved += 1;
-        break;
-      case "pass-to-pass":
-        counts2.passToPass += 1;
-        break;
-      case "pass-to-fail":
-        counts2.passToFail += 1;
-        break;
-      case "fail-to-fail":
-        counts2.failToFail += 1;
-        break;
-      default:
-        counts2.unknown += 1;
-    }
-  }
-  return counts2;
-}
-function judge(counts2, kept) {
-  if (counts2.passToFail > 0) {
-    return {
-      status: "no-success",
-      reason: `${counts2.passToFail} test(s) that passed before the gold patch fail with it`
-    };
-  }
-  if (counts2.failToPass > 0) return { status: "success", reason: "" };
-  if (kept === 0) return { status: "no-success", reason: "the review kept no test" };
-  if (counts2.failToPassObserved > 0) {
-    return {
-      status: "no-success",
-      reason: "only tests whose oracle was observed on the patched code go from failing to passing"
-    };
-  }
-  return {
-    status: "no-success",
-    reason: "no kept test fails before the gold patch and passes with it"
-  };
-}
-function keptFiles(report) {
-  return report.functions.filter((fn) => fn.testFile && fn.testCode).map((fn) => ({
-    name: fn.testFile.split("/").pop(),
-    content: fn.testCode,
-    function: `${fn.file}::${fn.qualname}`,
-    observed: new Set(fn.tests.filter((t2) => t2.regression).map((t2) => testId(t2.name)))
-  }));
-}
-var key = (file2, name) => `${file2}\0${name}`;
-function pairResults(files, before, after) {
-  const byFile = new Map(files.map((f) => [f.name, f]));
-  const atBase = new Map(before.map((r2) => [key(r2.file, r2.name), r2]));
-  const atHead = new Map(after.map((r2) => [key(r2.file, r2.name), r2]));
-  const names = [.../* @__PURE__ */ new Set([...atHead.keys(), ...atBase.keys()])];
-  return names.map((k2) => {
-    const base = atBase.get(k2);
-    const head = atHead.get(k2);
-    const sample = head ?? base;
-    const file2 = byFile.get(sample.file);
-    const oracle = file2?.observed.has(testId(sample.name)) ? "observed" : "model";
-    const before2 = base?.outcome ?? "missing";
-    return {
-      file: sample.file,
-      name: sample.name,
-      function: file2?.function ?? "",
-      oracle,
-      before: before2,
-      after: head?.outcome ?? "missing",
-      transition: transitionOf(sideBefore(base), sideAfter(head)),
-      beforeMessage: base && base.outcome !== "passed" ? base.message : null
-    };
+  const report = await writeSuiteReport(settings.out, results, {
+    historyFile: settings.history,
+    runId: settings.runId ?? defaultRunId(process.env, now),
+    now,
+    gate: gateOf(settings)
   });
+  finish(results, report);
+}
+async function readShard(dir) {
+  const file2 = path6.join(dir, "results.json");
+  try {
+    return { label: file2, json: JSON.parse(await readFile5(file2, "utf8")) };
+  } catch (error62) {
+    throw new UsageError(
+      `Cannot read ${file2}: ${errorMessage(error62)}. Pass the --out directories of \`bench evaluate|run --shard K/N\` runs.`
+    );
+  }
+}
+var mergeFlag = (key2) => key2 === "shardDirs" ? "SHARD_DIR" : kebabFlag(key2);
+function registerBench(program2) {
+  const bench = program2.command("bench").description("Benchmarks: HumanEval, HumanEval+, test generation, SWE-bench");
+  bench.command("evaluate").description("Score a samples file (EvalPlus format) on HumanEval or HumanEval+").requiredOption("--suite <suite>", "humaneval or humanevalplus").option("--dataset <file|url>", "the dataset (default: the canonical release, cached)").requiredOption("--samples <file>", "JSONL with task_id and solution or completion").requiredOption("--out <dir>", "where results.json and summary.md go").option("--python <path>", "Python 3.9+ interpreter that runs the samples", "python3").option("--shard <K/N>", "evaluate only shard K of N (merge them with bench merge)").option("--jobs <n>", "parallel evaluation processes (default: one per core)").option("--min-time-limit <s>", "per-input time limit floor, seconds (default 1)").option("--time-limit-factor <f>", "per-input limit: f x the canonical solution's time (4)").option("--max-phase-seconds <s>", "cap of one sample on one input set, seconds (60)").option("--check-time-limit <s>", "HumanEval: limit of the check program, seconds (3)").option("--memory-limit <MiB>", "address-space limit of an evaluation process, 0: none").option("--drop-invalid-inputs", "skip inputs that break their task's contract", false).option("--model <id>", "the model that wrote the samples (for the report and history)").option("--cache-dir <dir>", "downloads and ground truth ($SEMCODER_CACHE)").option("--history <file>", "append this run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when pass@1 is below this").option("--max-drop <points>", "exit 1 when pass@1 dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (raw) => {
+    await runEvaluate(parseSettings(benchEvaluateSettingsSchema, raw));
+  });
+  bench.command("merge").description("Combine the results of bench evaluate|run --shard runs into one report").argument("<SHARD_DIR...>", "the --out directories of the shards").requiredOption("--out <dir>", "where the merged results.json and summary.md go").option("--history <file>", "append the merged run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when the headline figure is below this").option("--max-drop <points>", "exit 1 when it dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (shardDirs, raw) => {
+    const settings = parseSettings(benchMergeSettingsSchema, { ...raw, shardDirs }, mergeFlag);
+    const parts = await Promise.all(settings.shardDirs.map(readShard));
+    const now = /* @__PURE__ */ new Date();
+    let merged;
+    try {
+      merged = mergeShards(parts, now.toISOString());
+    } catch (error62) {
+      throw new UsageError(errorMessage(error62));
+    }
+    const report = await writeBenchReport(settings.out, merged.report, {
+      historyFile: settings.history,
+      runId: settings.runId ?? defaultRunId(process.env, now),
+      now,
+      gate: gateOf(settings)
+    });
+    finishLines(merged.lines, report);
+  });
+  return bench;
 }
 
-// src/bench/swebench/results.ts
-var sumUsage = (items) => items.reduce(
-  (total, u) => ({
-    requests: total.requests + u.requests,
-    retries: total.retries + u.retries,
-    failures: total.failures + u.failures,
-    promptTokens: total.promptTokens + u.promptTokens,
-    completionTokens: total.completionTokens + u.completionTokens
-  }),
-  { requests: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 }
-);
-function score(results) {
-  const counts2 = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, 0]));
-  for (const result of results) counts2[result.status] += 1;
-  const evaluated = results.filter((r2) => r2.status === "success" || r2.status === "no-success");
-  let covered = 0;
-  let total = 0;
-  const tests = { ...emptyCounts(), kept: 0 };
-  for (const result of evaluated) {
-    covered += result.patchCoverage?.covered ?? 0;
-    total += result.patchCoverage?.total ?? 0;
-    tests.kept += result.tests.length;
-    for (const key2 of Object.keys(result.counts)) {
-      tests[key2] += result.counts[key2];
-    }
-  }
-  return {
-    instances: results.length,
-    counts: counts2,
-    evaluated: evaluated.length,
-    successRate: evaluated.length > 0 ? counts2.success / evaluated.length : null,
-    patchCoverage: { covered, total, share: total > 0 ? covered / total : null },
-    tests,
-    llm: sumUsage(results.map((r2) => r2.llm))
-  };
-}
-function byId(results) {
-  return Object.fromEntries(
-    [...results].sort((a, b2) => compareTaskIds(a.instanceId, b2.instanceId)).map((r2) => [r2.instanceId, r2])
-  );
-}
-function buildSwebenchResults(input2) {
-  return {
-    version: 1,
-    suite: "swebench",
-    method: "gold-patch-as-pull-request",
-    dataset: input2.dataset,
-    model: input2.model,
-    createdAt: input2.createdAt,
-    selection: input2.selection,
-    shard: input2.shard,
-    merged: null,
-    ...score(input2.results),
-    skipped: input2.skipped,
-    setup: input2.setup,
-    timings: input2.timings,
-    results: byId(input2.results)
-  };
-}
-var figure = external_exports.object({ covered: external_exports.number(), total: external_exports.number() });
-var usage = external_exports.object({
-  requests: external_exports.number(),
-  retries: external_exports.number(),
-  failures: external_exports.number(),
-  promptTokens: external_exports.number(),
-  completionTokens: external_exports.number()
-});
-var transitionCounts = external_exports.object({
-  failToPass: external_exports.number(),
-  failToPassObserved: external_exports.number(),
-  passToPass: external_exports.number(),
-  passToFail: external_exports.number(),
-  failToFail: external_exports.number(),
-  unknown: external_exports.number()
-});
-var TEST_OUTCOMES = [
-  "passed",
-  "failed",
-  "error",
-  "test-error",
-  "timeout",
-  "flaky",
-  "invalid",
-  "missing"
-];
-var status = external_exports.enum(INSTANCE_STATUSES);
-var instanceResultSchema = external_exports.object({
-  instanceId: external_exports.string(),
-  repo: external_exports.string(),
-  baseCommit: external_exports.string(),
-  headCommit: external_exports.string().nullable(),
-  status,
-  reason: external_exports.string(),
-  environment: external_exports.object({
-    key: external_exports.string(),
-    cached: external_exports.boolean(),
-    setupCommand: external_exports.string().nullable(),
-    logTail: external_exports.string().nullable(),
-    log: external_exports.string().nullable()
-  }).nullable(),
-  functions: external_exports.array(
-    external_exports.object({
-      file: external_exports.string(),
-      qualname: external_exports.string(),
-      status: external_exports.string(),
-      kept: external_exports.number(),
-      skipped: external_exports.string().nullable()
-    })
-  ),
-  tests: external_exports.array(
-    external_exports.object({
-      file: external_exports.string(),
-      name: external_exports.string(),
-      function: external_exports.string(),
-      oracle: external_exports.enum(["model", "observed"]),
-      before: external_exports.enum(TEST_OUTCOMES),
-      after: external_exports.enum(TEST_OUTCOMES),
-      transition: external_exports.enum(TRANSITIONS),
-      beforeMessage: external_exports.string().nullable()
-    })
-  ),
-  counts: transitionCounts,
-  patchCoverage: figure.extend({ missing: external_exports.array(external_exports.object({ file: external_exports.string(), lines: external_exports.array(external_exports.number()) })) }).nullable(),
-  reviewDir: external_exports.string().nullable(),
-  llm: usage,
-  timings: external_exports.object({
-    totalMs: external_exports.number(),
-    setupMs: external_exports.number(),
-    reviewMs: external_exports.number(),
-    executeMs: external_exports.number()
-  })
-});
-var swebenchResultsSchema = external_exports.object({
-  version: external_exports.literal(1),
-  suite: external_exports.literal("swebench"),
-  method: external_exports.literal("gold-patch-as-pull-request"),
-  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
-  model: external_exports.string().nullable(),
-  createdAt: external_exports.string(),
-  selection: external_exports.object({ instances: external_exports.array(external_exports.string()).nullable(), limit: external_exports.number().nullable() }),
-  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
-  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
-  instances: external_exports.number(),
-  counts: external_exports.object(
-    Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, external_exports.number()]))
-  ),
-  evaluated: external_exports.number(),
-  successRate: external_exports.number().nullable(),
-  patchCoverage: figure.extend({ share: external_exports.number().nullable() }),
-  tests: transitionCounts.extend({ kept: external_exports.number() }),
-  llm: usage,
-  skipped: external_exports.array(external_exports.object({ instanceId: external_exports.string().nullable(), reason: external_exports.string() })),
-  setup: external_exports.object({ command: external_exports.string().nullable(), timeoutSec: external_exports.number() }),
-  timings: external_exports.object({ totalMs: external_exports.number() }),
-  results: external_exports.record(external_exports.string(), instanceResultSchema)
-});
-function mergeSwebenchResults(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seen = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label: label2, results: results2 } of parts) {
-    const differ = (what, mine, theirs) => new Error(
-      `${label2} ${what} ${JSON.stringify(mine)}, but ${first2.label} ${what} ${JSON.stringify(theirs)}: these are not shards of one run.`
-    );
-    if (!results2.shard)
-      throw new Error(`${label2} is not a shard: it was not run with --shard K/N.`);
-    if (results2.dataset.md5 !== reference.dataset.md5) {
-      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
-    }
-    if (results2.model !== reference.model)
-      throw differ("has model", results2.model, reference.model);
-    if (JSON.stringify(results2.selection) !== JSON.stringify(reference.selection)) {
-      throw differ("selects", results2.selection, reference.selection);
-    }
-    if (results2.setup.command !== reference.setup.command) {
-      throw differ("has setup command", results2.setup.command, reference.setup.command);
-    }
-    if (results2.shard.count !== reference.shard?.count) {
-      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
-    }
-    const other = seen.get(results2.shard.index);
-    if (other) {
-      throw new Error(
-        `${label2} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
-      );
-    }
-    seen.set(results2.shard.index, label2);
-    for (const id of Object.keys(results2.results)) {
-      const previous = owner.get(id);
-      if (previous)
-        throw new Error(`${label2} and ${previous} both cover ${id}: the shards overlap.`);
-      owner.set(id, label2);
-    }
-  }
-  const all = parts.map((p2) => p2.results);
-  const results = all.flatMap((r2) => Object.values(r2.results));
-  return {
-    version: 1,
-    suite: "swebench",
-    method: reference.method,
-    dataset: reference.dataset,
-    model: reference.model,
-    createdAt,
-    selection: reference.selection,
-    shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
-    ...score(results),
-    // Every shard reports the dataset's bad records and unknown ids: keep one copy of each.
-    skipped: [
-      ...new Map(all.flatMap((r2) => r2.skipped).map((s) => [JSON.stringify(s), s])).values()
-    ],
-    setup: reference.setup,
-    // Shards run in parallel: the merged run took as long as its slowest shard.
-    timings: { totalMs: Math.max(...all.map((r2) => r2.timings.totalMs)) },
-    results: byId(results)
-  };
-}
+// src/bench/run-settings.ts
+import os3 from "node:os";
 
 // src/bench/swebench/select.ts
 function parseInstanceIds(text2) {
   return [...new Set(text2.split(/[\s,]+/).filter(Boolean))];
 }
-function selectInstances(records, selection, shard4) {
+function selectInstances(records, selection, shard3) {
   const byId2 = new Map(records.map((record2) => [record2.instance_id, record2]));
   const asked = selection.instances;
   const unknown2 = asked ? asked.filter((id) => !byId2.has(id)) : [];
@@ -35673,450 +36815,158 @@ function selectInstances(records, selection, shard4) {
   }
   let ids = (asked ? asked.filter((id) => byId2.has(id)) : [...byId2.keys()]).sort(compareTaskIds);
   if (selection.limit !== null) ids = ids.slice(0, selection.limit);
-  const scoped = shardTasks(ids, shard4);
+  const scoped = shardTasks(ids, shard3);
   return { records: scoped.map((id) => byId2.get(id)), unknown: unknown2 };
 }
 
-// src/bench/swebench/track.ts
-import path16 from "node:path";
-
-// src/bench/swebench/environment.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { readFile as readFile5, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import path8 from "node:path";
-
-// src/execute/environment.ts
-var SECRET_NAME = /(TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION)|^ACTIONS_|^GITHUB_TOKEN$|^SEMCODER_API_KEY$/i;
-var BASE_NAMES = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ"]);
-function looksSecret(name) {
-  return SECRET_NAME.test(name);
-}
-function checkPassEnv(names) {
-  for (const name of names) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new UsageError(`--pass-env ${name}: not an environment variable name.`);
-    }
-    if (looksSecret(name)) {
-      throw new UsageError(
-        `--pass-env ${name}: the name looks like a secret, and generated tests never see secrets. Pass a non-secret variable instead.`
-      );
-    }
-  }
-}
-function sandboxEnv(source, passEnv, userBase) {
-  const env = {};
-  const wanted = new Set(passEnv);
-  for (const [name, value] of Object.entries(source)) {
-    if (value === void 0 || looksSecret(name)) continue;
-    if (BASE_NAMES.has(name) || name.startsWith("LC_") || wanted.has(name)) env[name] = value;
-  }
-  if (userBase) env.PYTHONUSERBASE = userBase;
-  return env;
-}
-function redactor(source) {
-  const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
-  return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
-}
-
-// src/execute/interpreter.ts
-var MIN_PYTHON = [3, 9];
-var MIN_COVERAGE = [7, 5];
-var MIN_PYTEST = [7, 0];
-function atLeast(version2, minimum) {
-  const [major = 0, minor = 0] = version2.split(".").map((part) => Number.parseInt(part, 10));
-  return major > minimum[0] || major === minimum[0] && minor >= minimum[1];
-}
-function interpreterProblem(python, probe) {
-  const [major, minor] = probe.version;
-  const where = `Python interpreter '${python}' (${probe.executable}, Python ${probe.version.join(".")})`;
-  if (major < MIN_PYTHON[0] || major === MIN_PYTHON[0] && minor < MIN_PYTHON[1]) {
-    return `${where} is too old: the test executor needs Python ${MIN_PYTHON.join(".")} or newer. Pass another one with --python.`;
-  }
-  const missing = [];
-  if (!probe.pytest) missing.push("pytest is not installed");
-  else if (!atLeast(probe.pytest, MIN_PYTEST)) {
-    missing.push(`pytest is ${probe.pytest} (${MIN_PYTEST.join(".")} or newer needed)`);
-  }
-  if (!probe.coverage) missing.push("coverage.py is not installed");
-  else if (!atLeast(probe.coverage, MIN_COVERAGE)) {
-    missing.push(`coverage.py is ${probe.coverage} (${MIN_COVERAGE.join(".")} or newer needed)`);
-  }
-  if (missing.length === 0) return null;
-  return `${where} cannot run the generated tests: ${missing.join("; ")}. Install them with: ${python} -m pip install 'pytest>=${MIN_PYTEST.join(".")}' 'coverage>=${MIN_COVERAGE.join(".")}'`;
-}
-async function checkInterpreter(python, env) {
-  const probe = await runJsonHelper(
-    "execute_probe.py",
-    {},
-    { python, env, needsSite: true }
-  );
-  const problem = interpreterProblem(python, probe);
-  if (problem) throw new UsageError(problem);
-  return { ...probe, pytest: probe.pytest, coverage: probe.coverage };
-}
-
-// src/bench/swebench/git.ts
-import { execFile } from "node:child_process";
-import { existsSync as existsSync2 } from "node:fs";
-import { mkdir as mkdir3, mkdtemp, rename as rename2, rm, writeFile as writeFile3 } from "node:fs/promises";
-import path6 from "node:path";
-import { promisify } from "node:util";
-var run = promisify(execFile);
-var COMMIT_ENV = {
-  GIT_AUTHOR_NAME: "semcoder-action",
-  GIT_AUTHOR_EMAIL: "semcoder-action@localhost",
-  GIT_AUTHOR_DATE: "2000-01-01T00:00:00Z",
-  GIT_COMMITTER_NAME: "semcoder-action",
-  GIT_COMMITTER_EMAIL: "semcoder-action@localhost",
-  GIT_COMMITTER_DATE: "2000-01-01T00:00:00Z"
-};
-var InstanceError = class extends Error {
-};
-async function git(cwd, args, env = {}) {
-  const { stdout } = await run("git", args, {
-    cwd,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env },
-    maxBuffer: 256 << 20
-  });
-  return stdout.trim();
-}
-function gitMessage(error62) {
-  const stderr = error62.stderr?.trim();
-  return (stderr || errorMessage(error62)).split("\n").slice(-3).join(" ");
-}
-async function hasCommit(dir, sha) {
+// src/bench/run-settings.ts
+var shard2 = external_exports.string().optional().transform((text2, context) => {
+  if (text2 === void 0) return null;
   try {
-    await git(dir, ["cat-file", "-e", `${sha}^{commit}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function cloneName(repo) {
-  return repo.replace("/", "__");
-}
-function findLocalClone(reposDir, repo) {
-  for (const candidate of [cloneName(repo), repo]) {
-    const dir = path6.join(reposDir, candidate);
-    if (existsSync2(path6.join(dir, ".git")) || existsSync2(path6.join(dir, "HEAD"))) return dir;
-  }
-  return null;
-}
-async function sourceRepository(repo, commits, options) {
-  const local = options.reposDir ? findLocalClone(options.reposDir, repo) : null;
-  if (local) {
-    for (const sha of commits) {
-      if (!await hasCommit(local, sha)) {
-        throw new InstanceError(
-          `commit ${sha} is not in ${local}: fetch it (git -C ${local} fetch origin ${sha}) or update the clone.`
-        );
-      }
-    }
-    return local;
-  }
-  const cached2 = path6.join(options.cacheDir, "swebench", "clones", `${cloneName(repo)}.git`);
-  const url2 = `${options.cloneBase.replace(/\/+$/, "")}/${repo}.git`;
-  const where = options.reposDir ? ` (no clone of ${repo} in ${options.reposDir})` : "";
-  if (!existsSync2(cached2)) {
-    await mkdir3(path6.dirname(cached2), { recursive: true });
-    const temp = await mkdtemp(`${cached2}.partial-`);
-    try {
-      await git(path6.dirname(cached2), ["clone", "--quiet", "--bare", url2, temp]);
-      await rename2(temp, cached2);
-    } catch (error62) {
-      await rm(temp, { recursive: true, force: true });
-      if (!existsSync2(path6.join(cached2, "HEAD"))) {
-        throw new InstanceError(`cannot clone ${url2}${where}: ${gitMessage(error62)}`);
-      }
-    }
-  }
-  for (const sha of commits) {
-    if (await hasCommit(cached2, sha)) continue;
-    try {
-      await git(cached2, ["fetch", "--quiet", url2, sha]);
-    } catch (error62) {
-      throw new InstanceError(`commit ${sha} is not in ${url2}${where}: ${gitMessage(error62)}`);
-    }
-  }
-  return cached2;
-}
-async function workRepository(source, dir) {
-  await git(path6.dirname(dir), ["clone", "--quiet", "--shared", "--no-checkout", source, dir]);
-}
-async function checkoutCopy(source, commit, dir) {
-  await mkdir3(path6.dirname(dir), { recursive: true });
-  await git(path6.dirname(dir), ["clone", "--quiet", "--no-checkout", source, dir]);
-  await git(dir, ["-c", "advice.detachedHead=false", "checkout", "--quiet", commit]);
-}
-async function commitPatch(dir, base, patch, message) {
-  const work = await mkdtemp(path6.join(dir, ".git", "semcoder-patch-"));
-  const env = { GIT_INDEX_FILE: path6.join(work, "index") };
-  try {
-    const patchFile = path6.join(work, "gold.patch");
-    await writeFile3(patchFile, patch.endsWith("\n") ? patch : `${patch}
-`);
-    await git(dir, ["read-tree", base], env);
-    try {
-      await git(dir, ["apply", "--cached", "--whitespace=nowarn", patchFile], env);
-    } catch (error62) {
-      throw new InstanceError(`the gold patch does not apply at ${base}: ${gitMessage(error62)}`);
-    }
-    const tree = await git(dir, ["write-tree"], env);
-    const head = await git(dir, ["commit-tree", tree, "-p", base, "-m", message], COMMIT_ENV);
-    await git(dir, ["update-ref", "refs/semcoder/gold", head]);
-    return head;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-async function addedLines(dir, base, head) {
-  const diff = await git(dir, [
-    "diff",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-color",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    "-U0",
-    base,
-    head,
-    "--",
-    "*.py"
-  ]);
-  return parseAddedLines(diff);
-}
-async function lineCount(dir, commit, file2) {
-  try {
-    const text2 = await git(dir, ["show", `${commit}:${file2}`]);
-    return text2 === "" ? 0 : text2.split("\n").length;
-  } catch {
-    return 0;
-  }
-}
-
-// src/bench/swebench/process.ts
-import { spawn as spawn4 } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir as mkdir4 } from "node:fs/promises";
-import path7 from "node:path";
-var TAIL_BYTES = 16 * 1024;
-function lastLines(text2, lines = 25) {
-  return text2.trimEnd().split("\n").slice(-lines).join("\n");
-}
-async function runStep(title, argv, options) {
-  await mkdir4(path7.dirname(options.logFile), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: "a" });
-  log.write(`$ ${title}
-`);
-  let tail = Buffer.alloc(0);
-  const keep = (chunk) => {
-    log.write(chunk);
-    tail = Buffer.concat([tail, chunk]);
-    if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
-  };
-  const result = await new Promise((resolve2) => {
-    const child = spawn4(argv[0], argv.slice(1), {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"]
+    return parseShard(text2);
+  } catch (error62) {
+    context.addIssue({
+      code: "custom",
+      message: error62.message.replace(/^--shard: /, "")
     });
-    let timedOut2 = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut2 = true;
-      killGroup();
-    }, options.timeoutSec * 1e3);
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", (error62) => {
-      clearTimeout(timer);
-      resolve2({ ok: false, status: `could not start: ${error62.message}`, tail: "" });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      killGroup();
-      const status4 = timedOut2 ? `killed after ${options.timeoutSec} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
-      resolve2({ ok: !timedOut2 && code === 0, status: status4, tail: "" });
-    });
-  });
-  const text2 = tail.toString("utf8");
-  log.write(`[${result.status}]
-
-`);
-  await new Promise((resolve2) => log.end(resolve2));
-  return { ...result, tail: lastLines(text2) };
-}
-
-// src/bench/swebench/environment.ts
-var DEFAULT_INSTALL = "python -m pip install -e .";
-function defaultSetupCommand(files) {
-  return files.setupPy || files.pyproject ? DEFAULT_INSTALL : null;
-}
-function environmentKey(repo, setupCommit, setupCommand, python) {
-  const digest = sha256(JSON.stringify([repo, setupCommit, setupCommand, python])).slice(0, 16);
-  return `${repo.replace(/[^A-Za-z0-9_.-]+/g, "__")}-${setupCommit.slice(0, 12)}-${digest}`;
-}
-function setupEnv(source, venv) {
-  const env = {};
-  for (const [name, value] of Object.entries(source)) {
-    if (value === void 0 || looksSecret(name)) continue;
-    if (name === "PYTHONPATH" || name === "PYTHONHOME" || name === "VIRTUAL_ENV") continue;
-    env[name] = value;
+    return external_exports.NEVER;
   }
-  env.VIRTUAL_ENV = venv;
-  env.PATH = [path8.join(venv, "bin"), source.PATH ?? ""].filter(Boolean).join(path8.delimiter);
-  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
-  return env;
-}
-var Environments = class {
-  constructor(options) {
-    this.options = options;
-  }
-  options;
-  failed = /* @__PURE__ */ new Map();
-  async prepare(request) {
-    const { setupCommand, python } = this.options;
-    const key2 = environmentKey(request.repo, request.setupCommit, setupCommand, python);
-    const known = this.failed.get(key2);
-    if (known) return { ...known, cached: true };
-    const root = path8.join(this.options.cacheDir, "swebench", "envs", key2);
-    const ready = await readReady(root);
-    if (ready && await this.usable(ready.python)) {
-      return {
-        ok: true,
-        key: key2,
-        python: ready.python,
-        cached: true,
-        setupCommand: ready.setupCommand
-      };
+});
+var count2 = (min, max) => external_exports.coerce.number().int().min(min).max(max);
+var seconds2 = external_exports.coerce.number().positive();
+var percent3 = external_exports.coerce.number().min(0).max(100);
+var DEFAULT_MAX_MUTANTS = 20;
+var DEFAULT_TESTGEN_BUDGET_SEC = 3600;
+var DEFAULT_CLONE_BASE = "https://github.com";
+var DEFAULT_SETUP_TIMEOUT_SEC = 1800;
+var swebenchSchema = external_exports.object({
+  instances: external_exports.string().optional().transform((text2, context) => {
+    if (text2 === void 0) return null;
+    const ids = parseInstanceIds(text2);
+    if (ids.length === 0) {
+      context.addIssue({
+        code: "custom",
+        message: "give instance ids, e.g. django__django-11099"
+      });
+      return external_exports.NEVER;
     }
-    const built = await this.build(key2, root, request);
-    if (!built.ok) this.failed.set(key2, built);
-    return built;
-  }
-  /** What keeps `python` from running the executor (pytest, coverage.py), or null. */
-  async problem(python) {
-    try {
-      await checkInterpreter(python, { PATH: process.env.PATH ?? "" });
-      return null;
-    } catch (error62) {
-      const message = errorMessage(error62);
-      return /cannot run the generated tests: (.*?)\. Install/.exec(message)?.[1] ?? message;
-    }
-  }
-  async usable(python) {
-    return await this.problem(python) === null;
-  }
-  async build(key2, root, request) {
-    await rm2(root, { recursive: true, force: true });
-    const src = path8.join(root, "src");
-    let command = this.options.setupCommand;
-    const fail = async (reason, tail) => {
-      await rm2(root, { recursive: true, force: true });
-      return {
-        ok: false,
-        key: key2,
-        cached: false,
-        setupCommand: command,
-        reason,
-        logTail: tail
-      };
-    };
-    try {
-      await checkoutCopy(request.source, request.setupCommit, src);
-    } catch (error62) {
-      const why = errorMessage(error62);
-      return fail(`cannot check out environment_setup_commit ${request.setupCommit}: ${why}`, null);
-    }
-    let python;
-    try {
-      python = await this.createVenv(path8.join(root, "venv"));
-    } catch (error62) {
-      const why = errorMessage(error62);
-      return fail(`cannot create a virtual environment with ${this.options.python}: ${why}`, null);
-    }
-    command ??= defaultSetupCommand({
-      setupPy: existsSync3(path8.join(src, "setup.py")),
-      pyproject: existsSync3(path8.join(src, "pyproject.toml"))
-    });
-    const step = {
-      cwd: src,
-      env: setupEnv(process.env, path8.join(root, "venv")),
-      timeoutSec: this.options.setupTimeoutSec,
-      logFile: request.logFile
-    };
-    if (command) {
-      const installed = await runStep(command, ["sh", "-c", command], step);
-      if (!installed.ok) {
-        return fail(`the setup command failed (${installed.status}): ${command}`, installed.tail);
-      }
-    }
-    const tools = await this.ensureTools(python, step);
-    if (tools) return fail(tools.reason, tools.tail);
-    const ready = { python, setupCommand: command };
-    await writeFile4(path8.join(root, "ready.json"), `${JSON.stringify(ready)}
-`);
-    return { ok: true, key: key2, python, cached: false, setupCommand: command };
-  }
-  async createVenv(venv) {
-    const made = await runJsonHelper(
-      "swebench_venv.py",
-      { venv },
-      // It reads the tool interpreter's own site-packages from sys.path.
-      { python: this.options.python, needsSite: true }
+    return ids;
+  }),
+  reposDir: external_exports.string().min(1).optional(),
+  cloneBase: external_exports.string().min(1).default(DEFAULT_CLONE_BASE),
+  setupCommand: external_exports.string().trim().min(1).optional(),
+  setupTimeout: seconds2.default(DEFAULT_SETUP_TIMEOUT_SEC),
+  maxFunctions: count2(0, 1e4).default(20)
+});
+var SWEBENCH_KEYS = Object.keys(swebenchSchema.shape);
+var benchRunSettingsSchema = external_exports.object({
+  suite: external_exports.enum(BENCH_SUITES, {
+    message: `must be one of ${BENCH_SUITES.join(", ")}`
+  }),
+  dataset: external_exports.string().min(1).optional(),
+  out: external_exports.string().min(1),
+  endpoint: external_exports.url({ message: "must be an http(s) URL such as http://localhost:8000/v1" }).optional(),
+  replay: external_exports.string().min(1).optional(),
+  record: external_exports.string().min(1).optional(),
+  model: external_exports.string().min(1).default(DEFAULT_MODEL),
+  api: external_exports.enum(["completions", "chat"]).default("completions"),
+  apiKey: external_exports.string().optional(),
+  limit: count2(1, 1e6).optional(),
+  shard: shard2,
+  python: external_exports.string().min(1).default("python3"),
+  samplesPerTask: count2(1, 1e3).default(1),
+  temperature: external_exports.coerce.number().min(0).max(2).default(0),
+  topP: external_exports.coerce.number().gt(0).max(1).optional(),
+  maxTokens: count2(16, 32768).default(1024),
+  concurrency: count2(1, 256).default(4),
+  waitForEndpoint: external_exports.coerce.number().min(0).default(0),
+  requestTimeout: seconds2.default(300),
+  requestRetries: count2(0, 20).default(4),
+  jobs: external_exports.coerce.number().int().positive().default(os3.availableParallelism()),
+  memoryLimit: external_exports.coerce.number().int().nonnegative().default(DEFAULT_LIMITS.memoryLimitMiB),
+  cacheDir: external_exports.string().min(1).optional(),
+  // The review engine's knobs (testgen, swebench), and testgen's mutants.
+  testsPerFunction: count2(1, 100).default(8),
+  maxRetries: count2(0, 10).default(2),
+  maxRounds: count2(1, 10).default(2),
+  testTimeout: seconds2.default(10),
+  /** Undefined: the track's default (testgen DEFAULT_TESTGEN_BUDGET_SEC, swebench the review's). */
+  budget: seconds2.optional(),
+  reruns: count2(0, 10).default(2),
+  memoryMb: count2(64, 1048576).default(2048),
+  maxMutants: count2(1, 1e3).default(DEFAULT_MAX_MUTANTS),
+  // SWE-bench (swebench): parsed by swebenchSchema, for that suite only.
+  ...Object.fromEntries(SWEBENCH_KEYS.map((key2) => [key2, external_exports.unknown().optional()])),
+  // History and the regression gate.
+  history: external_exports.string().min(1).optional(),
+  failBelow: percent3.optional(),
+  maxDrop: percent3.optional(),
+  runId: external_exports.string().min(1).optional()
+}).superRefine((settings, ctx) => {
+  const issue2 = (path22, message) => ctx.addIssue({ code: "custom", path: [path22], message });
+  if (!settings.endpoint === !settings.replay) {
+    issue2(
+      "endpoint",
+      settings.endpoint ? "give either --endpoint or --replay, not both" : "required: the model endpoint URL (or --replay DIR to answer from a recording)"
     );
-    return made.python;
   }
-  /**
-   * The venv sees the tool's pytest and coverage.py, unless the project installed older ones
-   * of its own: then install the versions the executor needs. Null when they are usable.
-   */
-  async ensureTools(python, step) {
-    if (await this.usable(python)) return null;
-    const tools = [`pytest>=${MIN_PYTEST.join(".")}`, `coverage>=${MIN_COVERAGE.join(".")}`];
-    const argv = [python, "-m", "pip", "install", ...tools];
-    const installed = await runStep(`pip install ${tools.join(" ")}`, argv, step);
-    const problem = await this.problem(python);
-    if (installed.ok && problem === null) return null;
-    return {
-      reason: `pytest >= ${MIN_PYTEST.join(".")} and coverage.py >= ${MIN_COVERAGE.join(".")} cannot be installed into the environment (pip: ${installed.status}; ${problem ?? "installed"})`,
-      tail: installed.tail
-    };
+  if (settings.record && settings.replay) issue2("record", "cannot record while replaying");
+  if (settings.samplesPerTask > 1 && settings.temperature === 0) {
+    issue2(
+      "samplesPerTask",
+      "several samples of a greedy decoder are all the same: pass --temperature above 0 (e.g. 0.8) for pass@k"
+    );
   }
-};
-async function readReady(root) {
-  try {
-    return JSON.parse(await readFile5(path8.join(root, "ready.json"), "utf8"));
-  } catch {
-    return null;
+  if (settings.suite === "testgen" && settings.samplesPerTask > 1) {
+    issue2("samplesPerTask", "the testgen suite reviews each task once: leave it at 1");
   }
-}
+  if (settings.maxDrop !== void 0 && settings.history === void 0) {
+    issue2("maxDrop", "compares with the previous run: pass --history FILE too");
+  }
+  if (settings.shard && settings.history) {
+    issue2("history", "a shard is only part of a run: pass --history to `bench merge` instead");
+  }
+}).transform((settings, ctx) => {
+  const rest = { ...settings };
+  const raw = {};
+  for (const key2 of SWEBENCH_KEYS) {
+    raw[key2] = rest[key2];
+    delete rest[key2];
+  }
+  let swebench = null;
+  if (settings.suite === "swebench") {
+    const parsed2 = swebenchSchema.safeParse(raw);
+    if (!parsed2.success) {
+      for (const issue2 of parsed2.error.issues) {
+        ctx.addIssue({ code: "custom", path: issue2.path, message: issue2.message });
+      }
+      return external_exports.NEVER;
+    }
+    swebench = parsed2.data;
+  }
+  return { ...rest, swebench };
+});
 
-// src/bench/swebench/instance.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { mkdtemp as mkdtemp3, rm as rm5 } from "node:fs/promises";
-import os3 from "node:os";
-import path15 from "node:path";
+// src/bench/codegen.ts
+import { mkdir as mkdir6, writeFile as writeFile6 } from "node:fs/promises";
+import path13 from "node:path";
+
+// src/testgen/review.ts
+import path12 from "node:path";
 
 // src/execute/executor.ts
-import { mkdir as mkdir6, mkdtemp as mkdtemp2, writeFile as writeFile5 } from "node:fs/promises";
-import os2 from "node:os";
-import path10 from "node:path";
+import { mkdir as mkdir4, mkdtemp, writeFile as writeFile3 } from "node:fs/promises";
+import os4 from "node:os";
+import path8 from "node:path";
 
 // src/execute/checkout.ts
-import { execFile as execFile2 } from "node:child_process";
-import { chmod, cp, mkdir as mkdir5, readdir, rm as rm3 } from "node:fs/promises";
-import path9 from "node:path";
-import { promisify as promisify2 } from "node:util";
-var run2 = promisify2(execFile2);
-async function git2(repoDir, args, env) {
-  const { stdout } = await run2("git", args, {
+import { execFile } from "node:child_process";
+import { chmod, cp, mkdir as mkdir3, readdir, rm } from "node:fs/promises";
+import path7 from "node:path";
+import { promisify } from "node:util";
+var run = promisify(execFile);
+async function git(repoDir, args, env) {
+  const { stdout } = await run("git", args, {
     cwd: repoDir,
     env: env ?? process.env,
     maxBuffer: 64 << 20
@@ -36126,42 +36976,42 @@ async function git2(repoDir, args, env) {
 async function checkoutTree(repoDir, head, dest) {
   let sha;
   try {
-    sha = await git2(repoDir, ["rev-parse", "--verify", "--end-of-options", `${head}^{commit}`]);
+    sha = await git(repoDir, ["rev-parse", "--verify", "--end-of-options", `${head}^{commit}`]);
   } catch (error62) {
     throw new UsageError(
       `Cannot run tests at ${head}: not a commit in ${repoDir} (${firstLine2(errorMessage(error62))}). Fetch it first.`
     );
   }
-  await mkdir5(dest, { recursive: true });
-  const env = { ...process.env, GIT_INDEX_FILE: path9.join(path9.dirname(dest), "checkout.index") };
-  await git2(repoDir, ["read-tree", sha], env);
-  await git2(repoDir, ["checkout-index", "--all", "--force", `--prefix=${dest}${path9.sep}`], env);
-  await rm3(env.GIT_INDEX_FILE, { force: true });
+  await mkdir3(dest, { recursive: true });
+  const env = { ...process.env, GIT_INDEX_FILE: path7.join(path7.dirname(dest), "checkout.index") };
+  await git(repoDir, ["read-tree", sha], env);
+  await git(repoDir, ["checkout-index", "--all", "--force", `--prefix=${dest}${path7.sep}`], env);
+  await rm(env.GIT_INDEX_FILE, { force: true });
   return sha;
 }
 async function copyTree(source, dest) {
   try {
-    await mkdir5(dest, { recursive: true });
-    await run2("cp", ["-a", `${source}${path9.sep}.`, dest]);
+    await mkdir3(dest, { recursive: true });
+    await run("cp", ["-a", `${source}${path7.sep}.`, dest]);
   } catch {
-    await rm3(dest, { recursive: true, force: true });
+    await rm(dest, { recursive: true, force: true });
     await cp(source, dest, { recursive: true, verbatimSymlinks: true, force: true });
   }
 }
 async function removeTree(dir) {
   try {
-    await rm3(dir, { recursive: true, force: true, maxRetries: 2 });
+    await rm(dir, { recursive: true, force: true, maxRetries: 2 });
     return;
   } catch {
     await makeWritable(dir);
   }
-  await rm3(dir, { recursive: true, force: true, maxRetries: 2 });
+  await rm(dir, { recursive: true, force: true, maxRetries: 2 });
 }
 async function makeWritable(dir) {
   await chmod(dir, 448).catch(() => void 0);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
-    if (entry.isDirectory()) await makeWritable(path9.join(dir, entry.name));
+    if (entry.isDirectory()) await makeWritable(path7.join(dir, entry.name));
   }
 }
 function firstLine2(text2) {
@@ -36338,8 +37188,78 @@ function classifyTest(facts, ctx) {
   };
 }
 
+// src/execute/environment.ts
+var SECRET_NAME = /(TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION)|^ACTIONS_|^GITHUB_TOKEN$|^SEMCODER_API_KEY$/i;
+var BASE_NAMES = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ"]);
+function looksSecret(name) {
+  return SECRET_NAME.test(name);
+}
+function checkPassEnv(names) {
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UsageError(`--pass-env ${name}: not an environment variable name.`);
+    }
+    if (looksSecret(name)) {
+      throw new UsageError(
+        `--pass-env ${name}: the name looks like a secret, and generated tests never see secrets. Pass a non-secret variable instead.`
+      );
+    }
+  }
+}
+function sandboxEnv(source, passEnv, userBase) {
+  const env = {};
+  const wanted = new Set(passEnv);
+  for (const [name, value] of Object.entries(source)) {
+    if (value === void 0 || looksSecret(name)) continue;
+    if (BASE_NAMES.has(name) || name.startsWith("LC_") || wanted.has(name)) env[name] = value;
+  }
+  if (userBase) env.PYTHONUSERBASE = userBase;
+  return env;
+}
+function redactor(source) {
+  const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
+  return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
+}
+
+// src/execute/interpreter.ts
+var MIN_PYTHON = [3, 9];
+var MIN_COVERAGE = [7, 5];
+var MIN_PYTEST = [7, 0];
+function atLeast(version2, minimum) {
+  const [major = 0, minor = 0] = version2.split(".").map((part) => Number.parseInt(part, 10));
+  return major > minimum[0] || major === minimum[0] && minor >= minimum[1];
+}
+function interpreterProblem(python, probe) {
+  const [major, minor] = probe.version;
+  const where = `Python interpreter '${python}' (${probe.executable}, Python ${probe.version.join(".")})`;
+  if (major < MIN_PYTHON[0] || major === MIN_PYTHON[0] && minor < MIN_PYTHON[1]) {
+    return `${where} is too old: the test executor needs Python ${MIN_PYTHON.join(".")} or newer. Pass another one with --python.`;
+  }
+  const missing = [];
+  if (!probe.pytest) missing.push("pytest is not installed");
+  else if (!atLeast(probe.pytest, MIN_PYTEST)) {
+    missing.push(`pytest is ${probe.pytest} (${MIN_PYTEST.join(".")} or newer needed)`);
+  }
+  if (!probe.coverage) missing.push("coverage.py is not installed");
+  else if (!atLeast(probe.coverage, MIN_COVERAGE)) {
+    missing.push(`coverage.py is ${probe.coverage} (${MIN_COVERAGE.join(".")} or newer needed)`);
+  }
+  if (missing.length === 0) return null;
+  return `${where} cannot run the generated tests: ${missing.join("; ")}. Install them with: ${python} -m pip install 'pytest>=${MIN_PYTEST.join(".")}' 'coverage>=${MIN_COVERAGE.join(".")}'`;
+}
+async function checkInterpreter(python, env) {
+  const probe = await runJsonHelper(
+    "execute_probe.py",
+    {},
+    { python, env, needsSite: true }
+  );
+  const problem = interpreterProblem(python, probe);
+  if (problem) throw new UsageError(problem);
+  return { ...probe, pytest: probe.pytest, coverage: probe.coverage };
+}
+
 // src/execute/supervisor.ts
-import { spawn as spawn5 } from "node:child_process";
+import { spawn as spawn4 } from "node:child_process";
 import { createInterface } from "node:readline";
 
 // src/execute/facts.ts
@@ -36387,7 +37307,7 @@ var Supervisor = class {
   /** Starts the process now (it warms up while the caller prepares the first run). */
   start() {
     if (this.child) return;
-    const child = spawn5(this.python, ["-B", pythonHelper("execute_tests.py")], {
+    const child = spawn4(this.python, ["-B", pythonHelper("execute_tests.py")], {
       env: this.env,
       stdio: ["pipe", "pipe", "pipe"],
       detached: true
@@ -36528,9 +37448,9 @@ var Executor = class _Executor {
     if (process.env.HOME) probeEnv.HOME = process.env.HOME;
     const interpreter = await checkInterpreter(options.python, probeEnv);
     const env = sandboxEnv(process.env, options.passEnv, interpreter.userBase);
-    const base = await mkdtemp2(path10.join(os2.tmpdir(), "semcoder-exec-"));
+    const base = await mkdtemp(path8.join(os4.tmpdir(), "semcoder-exec-"));
     try {
-      const pristine = path10.join(base, "pristine");
+      const pristine = path8.join(base, "pristine");
       const sha = await checkoutTree(repoDir, head, pristine);
       return new _Executor(base, pristine, sha, interpreter, options, env);
     } catch (error62) {
@@ -36549,14 +37469,14 @@ var Executor = class _Executor {
   }
   async runNow(functions, tests) {
     const started = Date.now();
-    const sandbox = path10.join(this.base, `run-${++this.runs}`);
+    const sandbox = path8.join(this.base, `run-${++this.runs}`);
     try {
-      await copyTree(this.pristine, path10.join(sandbox, "repo"));
+      await copyTree(this.pristine, path8.join(sandbox, "repo"));
       for (const dir of ["tests", "home", "tmp", "control"]) {
-        await mkdir6(path10.join(sandbox, dir), { recursive: true });
+        await mkdir4(path8.join(sandbox, dir), { recursive: true });
       }
       for (const test of tests) {
-        await writeFile5(path10.join(sandbox, "tests", test.name), test.content);
+        await writeFile3(path8.join(sandbox, "tests", test.name), test.content);
       }
       const output2 = await this.supervisor.run(this.request(sandbox, functions, tests));
       const byFile = new Map(tests.map((t2) => [t2.name, t2.functionId]));
@@ -36656,9 +37576,6 @@ function checkTests(functions, tests) {
     names.add(test.name);
   }
 }
-
-// src/testgen/review.ts
-import path14 from "node:path";
 
 // node_modules/openai/internal/tslib.mjs
 function __classPrivateFieldSet(receiver, state, value, kind, f) {
@@ -38686,12 +39603,12 @@ function encodeURIPath(str2) {
   return str2.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 var EMPTY = /* @__PURE__ */ Object.freeze(/* @__PURE__ */ Object.create(null));
-var createPathTagFunction = (pathEncoder = encodeURIPath) => function path24(statics, ...params) {
+var createPathTagFunction = (pathEncoder = encodeURIPath) => function path22(statics, ...params) {
   if (statics.length === 1)
     return statics[0];
   let postPath = false;
   const invalidSegments = [];
-  const path25 = statics.reduce((previousValue, currentValue, index) => {
+  const path23 = statics.reduce((previousValue, currentValue, index) => {
     if (/[?#]/.test(currentValue)) {
       postPath = true;
     }
@@ -38708,7 +39625,7 @@ var createPathTagFunction = (pathEncoder = encodeURIPath) => function path24(sta
     }
     return previousValue + currentValue + (index === params.length ? "" : encoded);
   }, "");
-  const pathOnly = path25.split(/[?#]/, 1)[0];
+  const pathOnly = path23.split(/[?#]/, 1)[0];
   const invalidSegmentPattern = /(?<=^|\/)(?:\.|%2e){1,2}(?=\/|$)/gi;
   let match;
   while ((match = invalidSegmentPattern.exec(pathOnly)) !== null) {
@@ -38729,12 +39646,12 @@ var createPathTagFunction = (pathEncoder = encodeURIPath) => function path24(sta
     }, "");
     throw new OpenAIError(`Path parameters result in path with invalid segments:
 ${invalidSegments.map((e) => e.error).join("\n")}
-${path25}
+${path23}
 ${underline}`);
   }
-  return path25;
+  return path23;
 };
-var path11 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+var path9 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
 
 // node_modules/openai/resources/chat/completions/messages.mjs
 var Messages = class extends APIResource {
@@ -38753,7 +39670,7 @@ var Messages = class extends APIResource {
    * ```
    */
   list(completionID, query = {}, options) {
-    return this._client.getAPIList(path11`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -40429,7 +41346,7 @@ var Completions = class extends APIResource {
    * ```
    */
   retrieve(completionID, options) {
-    return this._client.get(path11`/chat/completions/${completionID}`, {
+    return this._client.get(path9`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -40448,7 +41365,7 @@ var Completions = class extends APIResource {
    * ```
    */
   update(completionID, body, options) {
-    return this._client.post(path11`/chat/completions/${completionID}`, {
+    return this._client.post(path9`/chat/completions/${completionID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -40484,7 +41401,7 @@ var Completions = class extends APIResource {
    * ```
    */
   delete(completionID, options) {
-    return this._client.delete(path11`/chat/completions/${completionID}`, {
+    return this._client.delete(path9`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -40555,7 +41472,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   retrieve(keyID, options) {
-    return this._client.get(path11`/organization/admin_api_keys/${keyID}`, {
+    return this._client.get(path9`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40590,7 +41507,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   delete(keyID, options) {
-    return this._client.delete(path11`/organization/admin_api_keys/${keyID}`, {
+    return this._client.delete(path9`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40656,7 +41573,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   retrieve(certificateID, query = {}, options) {
-    return this._client.get(path11`/organization/certificates/${certificateID}`, {
+    return this._client.get(path9`/organization/certificates/${certificateID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -40674,7 +41591,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   update(certificateID, body, options) {
-    return this._client.post(path11`/organization/certificates/${certificateID}`, {
+    return this._client.post(path9`/organization/certificates/${certificateID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -40708,7 +41625,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   delete(certificateID, options) {
-    return this._client.delete(path11`/organization/certificates/${certificateID}`, {
+    return this._client.delete(path9`/organization/certificates/${certificateID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40827,7 +41744,7 @@ var Invites = class extends APIResource {
    * ```
    */
   retrieve(inviteID, options) {
-    return this._client.get(path11`/organization/invites/${inviteID}`, {
+    return this._client.get(path9`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40862,7 +41779,7 @@ var Invites = class extends APIResource {
    * ```
    */
   delete(inviteID, options) {
-    return this._client.delete(path11`/organization/invites/${inviteID}`, {
+    return this._client.delete(path9`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40900,7 +41817,7 @@ var Roles = class extends APIResource {
    * ```
    */
   retrieve(roleID, options) {
-    return this._client.get(path11`/organization/roles/${roleID}`, {
+    return this._client.get(path9`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40916,7 +41833,7 @@ var Roles = class extends APIResource {
    * ```
    */
   update(roleID, body, options) {
-    return this._client.post(path11`/organization/roles/${roleID}`, {
+    return this._client.post(path9`/organization/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -40951,7 +41868,7 @@ var Roles = class extends APIResource {
    * ```
    */
   delete(roleID, options) {
-    return this._client.delete(path11`/organization/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -40996,7 +41913,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   retrieve(alertID, options) {
-    return this._client.get(path11`/organization/spend_alerts/${alertID}`, {
+    return this._client.get(path9`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41022,7 +41939,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   update(alertID, body, options) {
-    return this._client.post(path11`/organization/spend_alerts/${alertID}`, {
+    return this._client.post(path9`/organization/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41054,7 +41971,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   delete(alertID, options) {
-    return this._client.delete(path11`/organization/spend_alerts/${alertID}`, {
+    return this._client.delete(path9`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41332,7 +42249,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path11`/organization/groups/${groupID}/roles`, {
+    return this._client.post(path9`/organization/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41352,7 +42269,7 @@ var Roles2 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { group_id } = params;
-    return this._client.get(path11`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path9`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41371,7 +42288,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a group within the organization.
@@ -41387,7 +42304,7 @@ var Roles2 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path11`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41409,7 +42326,7 @@ var Users = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path11`/organization/groups/${groupID}/users`, {
+    return this._client.post(path9`/organization/groups/${groupID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41429,7 +42346,7 @@ var Users = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { group_id } = params;
-    return this._client.get(path11`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.get(path9`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41448,7 +42365,7 @@ var Users = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Removes a user from a group.
@@ -41464,7 +42381,7 @@ var Users = class extends APIResource {
    */
   delete(userID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path11`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.delete(path9`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41507,7 +42424,7 @@ var Groups = class extends APIResource {
    * ```
    */
   retrieve(groupID, options) {
-    return this._client.get(path11`/organization/groups/${groupID}`, {
+    return this._client.get(path9`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41524,7 +42441,7 @@ var Groups = class extends APIResource {
    * ```
    */
   update(groupID, body, options) {
-    return this._client.post(path11`/organization/groups/${groupID}`, {
+    return this._client.post(path9`/organization/groups/${groupID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41559,7 +42476,7 @@ var Groups = class extends APIResource {
    * ```
    */
   delete(groupID, options) {
-    return this._client.delete(path11`/organization/groups/${groupID}`, {
+    return this._client.delete(path9`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41584,7 +42501,7 @@ var APIKeys = class extends APIResource {
    */
   retrieve(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.get(path11`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41603,7 +42520,7 @@ var APIKeys = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes an API key from the project.
@@ -41622,7 +42539,7 @@ var APIKeys = class extends APIResource {
    */
   delete(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41645,7 +42562,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Activate certificates at the project level.
@@ -41664,7 +42581,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   activate(projectID, body, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deactivate certificates at the project level. You can atomically and
@@ -41682,7 +42599,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   deactivate(projectID, body, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -41700,7 +42617,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path11`/organization/projects/${projectID}/data_retention`, {
+    return this._client.get(path9`/organization/projects/${projectID}/data_retention`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41718,7 +42635,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/data_retention`, {
+    return this._client.post(path9`/organization/projects/${projectID}/data_retention`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41740,7 +42657,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path11`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.get(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41757,7 +42674,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.post(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41779,7 +42696,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path11`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.get(path9`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41797,7 +42714,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.post(path9`/organization/projects/${projectID}/model_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41815,7 +42732,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path11`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.delete(path9`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41838,7 +42755,7 @@ var RateLimits = class extends APIResource {
    * ```
    */
   listRateLimits(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Updates a project rate limit.
@@ -41854,7 +42771,7 @@ var RateLimits = class extends APIResource {
    */
   updateRateLimit(rateLimitID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41877,7 +42794,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path11`/projects/${projectID}/roles`, {
+    return this._client.post(path9`/projects/${projectID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41897,7 +42814,7 @@ var Roles3 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id } = params;
-    return this._client.get(path11`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41916,7 +42833,7 @@ var Roles3 = class extends APIResource {
    */
   update(roleID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.post(path9`/projects/${project_id}/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41936,7 +42853,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/projects/${projectID}/roles`, NextCursorPage, {
+    return this._client.getAPIList(path9`/projects/${projectID}/roles`, NextCursorPage, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41956,7 +42873,7 @@ var Roles3 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41986,7 +42903,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/spend_alerts`, {
+    return this._client.post(path9`/organization/projects/${projectID}/spend_alerts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42006,7 +42923,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   retrieve(alertID, params, options) {
     const { project_id } = params;
-    return this._client.get(path11`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42034,7 +42951,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   update(alertID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42054,7 +42971,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a project spend alert.
@@ -42070,7 +42987,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   delete(alertID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42091,7 +43008,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path11`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.get(path9`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42113,7 +43030,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.post(path9`/organization/projects/${projectID}/spend_limit`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42131,7 +43048,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path11`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.delete(path9`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42154,7 +43071,7 @@ var Roles4 = class extends APIResource {
    */
   create(groupID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/projects/${project_id}/groups/${groupID}/roles`, {
+    return this._client.post(path9`/projects/${project_id}/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42174,7 +43091,7 @@ var Roles4 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.get(path11`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42195,7 +43112,7 @@ var Roles4 = class extends APIResource {
    */
   list(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path11`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a group within a project.
@@ -42211,7 +43128,7 @@ var Roles4 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.delete(path11`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42237,7 +43154,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/groups`, {
+    return this._client.post(path9`/organization/projects/${projectID}/groups`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42257,7 +43174,7 @@ var Groups2 = class extends APIResource {
    */
   retrieve(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.get(path11`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/groups/${groupID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42277,7 +43194,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Revokes a group's access to a project.
@@ -42293,7 +43210,7 @@ var Groups2 = class extends APIResource {
    */
   delete(groupID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42317,7 +43234,7 @@ var APIKeys2 = class extends APIResource {
    */
   create(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -42341,7 +43258,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/service_accounts`, {
+    return this._client.post(path9`/organization/projects/${projectID}/service_accounts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42361,7 +43278,7 @@ var ServiceAccounts = class extends APIResource {
    */
   retrieve(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.get(path11`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42380,7 +43297,7 @@ var ServiceAccounts = class extends APIResource {
    */
   update(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Returns a list of service accounts in the project.
@@ -42396,7 +43313,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a service account from the project.
@@ -42415,7 +43332,7 @@ var ServiceAccounts = class extends APIResource {
    */
   delete(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 ServiceAccounts.APIKeys = APIKeys2;
@@ -42436,7 +43353,7 @@ var Roles5 = class extends APIResource {
    */
   create(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/projects/${project_id}/users/${userID}/roles`, {
+    return this._client.post(path9`/projects/${project_id}/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42456,7 +43373,7 @@ var Roles5 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.get(path11`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42477,7 +43394,7 @@ var Roles5 = class extends APIResource {
    */
   list(userID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path11`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a user within a project.
@@ -42493,7 +43410,7 @@ var Roles5 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.delete(path11`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42520,7 +43437,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/users`, {
+    return this._client.post(path9`/organization/projects/${projectID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42540,7 +43457,7 @@ var Users2 = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { project_id } = params;
-    return this._client.get(path11`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.get(path9`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42559,7 +43476,7 @@ var Users2 = class extends APIResource {
    */
   update(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path11`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.post(path9`/organization/projects/${project_id}/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42579,7 +43496,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a user from the project.
@@ -42598,7 +43515,7 @@ var Users2 = class extends APIResource {
    */
   delete(userID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path11`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.delete(path9`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42654,7 +43571,7 @@ var Projects = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path11`/organization/projects/${projectID}`, {
+    return this._client.get(path9`/organization/projects/${projectID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42671,7 +43588,7 @@ var Projects = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path11`/organization/projects/${projectID}`, {
+    return this._client.post(path9`/organization/projects/${projectID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42708,7 +43625,7 @@ var Projects = class extends APIResource {
    * ```
    */
   archive(projectID, options) {
-    return this._client.post(path11`/organization/projects/${projectID}/archive`, {
+    return this._client.post(path9`/organization/projects/${projectID}/archive`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42742,7 +43659,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   create(userID, body, options) {
-    return this._client.post(path11`/organization/users/${userID}/roles`, {
+    return this._client.post(path9`/organization/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42762,7 +43679,7 @@ var Roles6 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { user_id } = params;
-    return this._client.get(path11`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path9`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42781,7 +43698,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   list(userID, query = {}, options) {
-    return this._client.getAPIList(path11`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a user within the organization.
@@ -42797,7 +43714,7 @@ var Roles6 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { user_id } = params;
-    return this._client.delete(path11`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path9`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42820,7 +43737,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   retrieve(userID, options) {
-    return this._client.get(path11`/organization/users/${userID}`, {
+    return this._client.get(path9`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42835,7 +43752,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   update(userID, body, options) {
-    return this._client.post(path11`/organization/users/${userID}`, {
+    return this._client.post(path9`/organization/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42870,7 +43787,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   delete(userID, options) {
-    return this._client.delete(path11`/organization/users/${userID}`, {
+    return this._client.delete(path9`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42993,7 +43910,7 @@ var Batches = class extends APIResource {
    * Retrieves a batch.
    */
   retrieve(batchID, options) {
-    return this._client.get(path11`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List your organization's batches.
@@ -43011,7 +43928,7 @@ var Batches = class extends APIResource {
    * (if any) available in the output file.
    */
   cancel(batchID, options) {
-    return this._client.post(path11`/batches/${batchID}/cancel`, {
+    return this._client.post(path9`/batches/${batchID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -43039,7 +43956,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   retrieve(assistantID, options) {
-    return this._client.get(path11`/assistants/${assistantID}`, {
+    return this._client.get(path9`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43051,7 +43968,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   update(assistantID, body, options) {
-    return this._client.post(path11`/assistants/${assistantID}`, {
+    return this._client.post(path9`/assistants/${assistantID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43077,7 +43994,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   delete(assistantID, options) {
-    return this._client.delete(path11`/assistants/${assistantID}`, {
+    return this._client.delete(path9`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43184,7 +44101,7 @@ var Sessions2 = class extends APIResource {
    * ```
    */
   cancel(sessionID, options) {
-    return this._client.post(path11`/chatkit/sessions/${sessionID}/cancel`, {
+    return this._client.post(path9`/chatkit/sessions/${sessionID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43204,7 +44121,7 @@ var Threads = class extends APIResource {
    * ```
    */
   retrieve(threadID, options) {
-    return this._client.get(path11`/chatkit/threads/${threadID}`, {
+    return this._client.get(path9`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43240,7 +44157,7 @@ var Threads = class extends APIResource {
    * ```
    */
   delete(threadID, options) {
-    return this._client.delete(path11`/chatkit/threads/${threadID}`, {
+    return this._client.delete(path9`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43260,7 +44177,7 @@ var Threads = class extends APIResource {
    * ```
    */
   listItems(threadID, query = {}, options) {
-    return this._client.getAPIList(path11`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
+    return this._client.getAPIList(path9`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
@@ -43297,7 +44214,7 @@ var InputItems = class extends APIResource {
    */
   list(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.getAPIList(path11`/responses/${responseID}/input_items?beta=true`, CursorPage, {
+    return this._client.getAPIList(path9`/responses/${responseID}/input_items?beta=true`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([
@@ -43359,7 +44276,7 @@ var Responses = class extends APIResource {
   }
   retrieve(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.get(path11`/responses/${responseID}?beta=true`, {
+    return this._client.get(path9`/responses/${responseID}?beta=true`, {
       query,
       ...options,
       headers: buildHeaders([
@@ -43382,7 +44299,7 @@ var Responses = class extends APIResource {
    */
   delete(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.delete(path11`/responses/${responseID}?beta=true`, {
+    return this._client.delete(path9`/responses/${responseID}?beta=true`, {
       ...options,
       headers: buildHeaders([
         { Accept: "*/*", ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -43405,7 +44322,7 @@ var Responses = class extends APIResource {
    */
   cancel(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.post(path11`/responses/${responseID}/cancel?beta=true`, {
+    return this._client.post(path9`/responses/${responseID}/cancel?beta=true`, {
       ...options,
       headers: buildHeaders([
         { ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -43454,7 +44371,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   create(threadID, body, options) {
-    return this._client.post(path11`/threads/${threadID}/messages`, {
+    return this._client.post(path9`/threads/${threadID}/messages`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43468,7 +44385,7 @@ var Messages2 = class extends APIResource {
    */
   retrieve(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path11`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.get(path9`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43481,7 +44398,7 @@ var Messages2 = class extends APIResource {
    */
   update(messageID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path11`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.post(path9`/threads/${thread_id}/messages/${messageID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43494,7 +44411,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path11`/threads/${threadID}/messages`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${threadID}/messages`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43508,7 +44425,7 @@ var Messages2 = class extends APIResource {
    */
   delete(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.delete(path11`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.delete(path9`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43525,7 +44442,7 @@ var Steps = class extends APIResource {
    */
   retrieve(stepID, params, options) {
     const { thread_id, run_id, ...query } = params;
-    return this._client.get(path11`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
+    return this._client.get(path9`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43539,7 +44456,7 @@ var Steps = class extends APIResource {
    */
   list(runID, params, options) {
     const { thread_id, ...query } = params;
-    return this._client.getAPIList(path11`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44103,7 +45020,7 @@ var Runs = class extends APIResource {
   }
   create(threadID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path11`/threads/${threadID}/runs`, {
+    return this._client.post(path9`/threads/${threadID}/runs`, {
       query: { include },
       body,
       ...options,
@@ -44120,7 +45037,7 @@ var Runs = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path11`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.get(path9`/threads/${thread_id}/runs/${runID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44133,7 +45050,7 @@ var Runs = class extends APIResource {
    */
   update(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path11`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44146,7 +45063,7 @@ var Runs = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path11`/threads/${threadID}/runs`, CursorPage, {
+    return this._client.getAPIList(path9`/threads/${threadID}/runs`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44160,7 +45077,7 @@ var Runs = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { thread_id } = params;
-    return this._client.post(path11`/threads/${thread_id}/runs/${runID}/cancel`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44239,7 +45156,7 @@ var Runs = class extends APIResource {
   }
   submitToolOutputs(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path11`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
+    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44294,7 +45211,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   retrieve(threadID, options) {
-    return this._client.get(path11`/threads/${threadID}`, {
+    return this._client.get(path9`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44306,7 +45223,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   update(threadID, body, options) {
-    return this._client.post(path11`/threads/${threadID}`, {
+    return this._client.post(path9`/threads/${threadID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44319,7 +45236,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   delete(threadID, options) {
-    return this._client.delete(path11`/threads/${threadID}`, {
+    return this._client.delete(path9`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44390,7 +45307,7 @@ var Content = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path11`/containers/${container_id}/files/${fileID}/content`, {
+    return this._client.get(path9`/containers/${container_id}/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -44412,14 +45329,14 @@ var Files = class extends APIResource {
    * a JSON request with a file ID.
    */
   create(containerID, body, options) {
-    return this._client.post(path11`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Retrieve Container File
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path11`/containers/${container_id}/files/${fileID}`, {
+    return this._client.get(path9`/containers/${container_id}/files/${fileID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44428,7 +45345,7 @@ var Files = class extends APIResource {
    * List Container files
    */
   list(containerID, query = {}, options) {
-    return this._client.getAPIList(path11`/containers/${containerID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/containers/${containerID}/files`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -44439,7 +45356,7 @@ var Files = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { container_id } = params;
-    return this._client.delete(path11`/containers/${container_id}/files/${fileID}`, {
+    return this._client.delete(path9`/containers/${container_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44464,7 +45381,7 @@ var Containers = class extends APIResource {
    * Retrieve Container
    */
   retrieve(containerID, options) {
-    return this._client.get(path11`/containers/${containerID}`, {
+    return this._client.get(path9`/containers/${containerID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44483,7 +45400,7 @@ var Containers = class extends APIResource {
    * Delete Container
    */
   delete(containerID, options) {
-    return this._client.delete(path11`/containers/${containerID}`, {
+    return this._client.delete(path9`/containers/${containerID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44499,7 +45416,7 @@ var Items = class extends APIResource {
    */
   create(conversationID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path11`/conversations/${conversationID}/items`, {
+    return this._client.post(path9`/conversations/${conversationID}/items`, {
       query: { include },
       body,
       ...options,
@@ -44511,7 +45428,7 @@ var Items = class extends APIResource {
    */
   retrieve(itemID, params, options) {
     const { conversation_id, ...query } = params;
-    return this._client.get(path11`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.get(path9`/conversations/${conversation_id}/items/${itemID}`, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -44521,14 +45438,14 @@ var Items = class extends APIResource {
    * List all items for a conversation with the given ID.
    */
   list(conversationID, query = {}, options) {
-    return this._client.getAPIList(path11`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Delete an item from a conversation with the given IDs.
    */
   delete(itemID, params, options) {
     const { conversation_id } = params;
-    return this._client.delete(path11`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.delete(path9`/conversations/${conversation_id}/items/${itemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44551,7 +45468,7 @@ var Conversations = class extends APIResource {
    * Get a conversation
    */
   retrieve(conversationID, options) {
-    return this._client.get(path11`/conversations/${conversationID}`, {
+    return this._client.get(path9`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44560,7 +45477,7 @@ var Conversations = class extends APIResource {
    * Update a conversation
    */
   update(conversationID, body, options) {
-    return this._client.post(path11`/conversations/${conversationID}`, {
+    return this._client.post(path9`/conversations/${conversationID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -44570,7 +45487,7 @@ var Conversations = class extends APIResource {
    * Delete a conversation. Items in the conversation will not be deleted.
    */
   delete(conversationID, options) {
-    return this._client.delete(path11`/conversations/${conversationID}`, {
+    return this._client.delete(path9`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44629,7 +45546,7 @@ var OutputItems = class extends APIResource {
    */
   retrieve(outputItemID, params, options) {
     const { eval_id, run_id } = params;
-    return this._client.get(path11`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
+    return this._client.get(path9`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44639,7 +45556,7 @@ var OutputItems = class extends APIResource {
    */
   list(runID, params, options) {
     const { eval_id, ...query } = params;
-    return this._client.getAPIList(path11`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -44655,7 +45572,7 @@ var Runs2 = class extends APIResource {
    * schema specified in the config of the evaluation.
    */
   create(evalID, body, options) {
-    return this._client.post(path11`/evals/${evalID}/runs`, {
+    return this._client.post(path9`/evals/${evalID}/runs`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -44666,7 +45583,7 @@ var Runs2 = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { eval_id } = params;
-    return this._client.get(path11`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.get(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44675,7 +45592,7 @@ var Runs2 = class extends APIResource {
    * Get a list of runs for an evaluation.
    */
   list(evalID, query = {}, options) {
-    return this._client.getAPIList(path11`/evals/${evalID}/runs`, CursorPage, {
+    return this._client.getAPIList(path9`/evals/${evalID}/runs`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -44686,7 +45603,7 @@ var Runs2 = class extends APIResource {
    */
   delete(runID, params, options) {
     const { eval_id } = params;
-    return this._client.delete(path11`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.delete(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44696,7 +45613,7 @@ var Runs2 = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { eval_id } = params;
-    return this._client.post(path11`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.post(path9`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -44725,13 +45642,13 @@ var Evals = class extends APIResource {
    * Get an evaluation by ID.
    */
   retrieve(evalID, options) {
-    return this._client.get(path11`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update certain properties of an evaluation.
    */
   update(evalID, body, options) {
-    return this._client.post(path11`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
+    return this._client.post(path9`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
   }
   /**
    * List evaluations for a project.
@@ -44747,7 +45664,7 @@ var Evals = class extends APIResource {
    * Delete an evaluation.
    */
   delete(evalID, options) {
-    return this._client.delete(path11`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Evals.Runs = Runs2;
@@ -44790,7 +45707,7 @@ var Files2 = class extends APIResource {
    * Returns information about a specific file.
    */
   retrieve(fileID, options) {
-    return this._client.get(path11`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns a list of files.
@@ -44806,13 +45723,13 @@ var Files2 = class extends APIResource {
    * Delete a file and remove it from all vector stores.
    */
   delete(fileID, options) {
-    return this._client.delete(path11`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns the contents of the specified file.
    */
   content(fileID, options) {
-    return this._client.get(path11`/files/${fileID}/content`, {
+    return this._client.get(path9`/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -44924,7 +45841,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   create(fineTunedModelCheckpoint, body, options) {
-    return this._client.getAPIList(path11`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -44935,7 +45852,7 @@ var Permissions = class extends APIResource {
    * @deprecated Retrieve is deprecated. Please swap to the paginated list method instead.
    */
   retrieve(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.get(path11`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
+    return this._client.get(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -44958,7 +45875,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   list(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.getAPIList(path11`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -44980,7 +45897,7 @@ var Permissions = class extends APIResource {
    */
   delete(permissionID, params, options) {
     const { fine_tuned_model_checkpoint } = params;
-    return this._client.delete(path11`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path9`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -45009,7 +45926,7 @@ var Checkpoints2 = class extends APIResource {
    * ```
    */
   list(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path11`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -45052,7 +45969,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   retrieve(fineTuningJobID, options) {
-    return this._client.get(path11`/fine_tuning/jobs/${fineTuningJobID}`, {
+    return this._client.get(path9`/fine_tuning/jobs/${fineTuningJobID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45086,7 +46003,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   cancel(fineTuningJobID, options) {
-    return this._client.post(path11`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45105,7 +46022,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   listEvents(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path11`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Pause a fine-tune job.
@@ -45118,7 +46035,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   pause(fineTuningJobID, options) {
-    return this._client.post(path11`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45134,7 +46051,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   resume(fineTuningJobID, options) {
-    return this._client.post(path11`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
+    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45205,7 +46122,7 @@ var Models = class extends APIResource {
    * the owner and permissioning.
    */
   retrieve(model, options) {
-    return this._client.get(path11`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Lists the currently available models, and provides basic information about each
@@ -45219,7 +46136,7 @@ var Models = class extends APIResource {
    * delete a model.
    */
   delete(model, options) {
-    return this._client.delete(path11`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -45248,7 +46165,7 @@ var Calls = class extends APIResource {
    * ```
    */
   accept(callID, body, options) {
-    return this._client.post(path11`/realtime/calls/${callID}/accept`, {
+    return this._client.post(path9`/realtime/calls/${callID}/accept`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -45264,7 +46181,7 @@ var Calls = class extends APIResource {
    * ```
    */
   hangup(callID, options) {
-    return this._client.post(path11`/realtime/calls/${callID}/hangup`, {
+    return this._client.post(path9`/realtime/calls/${callID}/hangup`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45281,7 +46198,7 @@ var Calls = class extends APIResource {
    * ```
    */
   refer(callID, body, options) {
-    return this._client.post(path11`/realtime/calls/${callID}/refer`, {
+    return this._client.post(path9`/realtime/calls/${callID}/refer`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -45297,7 +46214,7 @@ var Calls = class extends APIResource {
    * ```
    */
   reject(callID, body = {}, options) {
-    return this._client.post(path11`/realtime/calls/${callID}/reject`, {
+    return this._client.post(path9`/realtime/calls/${callID}/reject`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -46076,7 +46993,7 @@ var InputItems2 = class extends APIResource {
    * ```
    */
   list(responseID, query = {}, options) {
-    return this._client.getAPIList(path11`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path9`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -46123,7 +47040,7 @@ var Responses2 = class extends APIResource {
     });
   }
   retrieve(responseID, query = {}, options) {
-    return this._client.get(path11`/responses/${responseID}`, {
+    return this._client.get(path9`/responses/${responseID}`, {
       query,
       ...options,
       stream: query?.stream ?? false,
@@ -46146,7 +47063,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   delete(responseID, options) {
-    return this._client.delete(path11`/responses/${responseID}`, {
+    return this._client.delete(path9`/responses/${responseID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46174,7 +47091,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   cancel(responseID, options) {
-    return this._client.post(path11`/responses/${responseID}/cancel`, {
+    return this._client.post(path9`/responses/${responseID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46207,7 +47124,7 @@ var Content2 = class extends APIResource {
    * Download a skill zip bundle by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path11`/skills/${skillID}/content`, {
+    return this._client.get(path9`/skills/${skillID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -46223,7 +47140,7 @@ var Content3 = class extends APIResource {
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path11`/skills/${skill_id}/versions/${version2}/content`, {
+    return this._client.get(path9`/skills/${skill_id}/versions/${version2}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -46242,14 +47159,14 @@ var Versions = class extends APIResource {
    * Create a new immutable skill version.
    */
   create(skillID, body = {}, options) {
-    return this._client.post(path11`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Get a specific skill version.
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path11`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.get(path9`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46258,7 +47175,7 @@ var Versions = class extends APIResource {
    * List skill versions for a skill.
    */
   list(skillID, query = {}, options) {
-    return this._client.getAPIList(path11`/skills/${skillID}/versions`, CursorPage, {
+    return this._client.getAPIList(path9`/skills/${skillID}/versions`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -46269,7 +47186,7 @@ var Versions = class extends APIResource {
    */
   delete(version2, params, options) {
     const { skill_id } = params;
-    return this._client.delete(path11`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.delete(path9`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46294,13 +47211,13 @@ var Skills = class extends APIResource {
    * Get a skill by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path11`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update the default version pointer for a skill.
    */
   update(skillID, body, options) {
-    return this._client.post(path11`/skills/${skillID}`, {
+    return this._client.post(path9`/skills/${skillID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -46320,7 +47237,7 @@ var Skills = class extends APIResource {
    * Delete a skill by its ID.
    */
   delete(skillID, options) {
-    return this._client.delete(path11`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Skills.Content = Content2;
@@ -46342,7 +47259,7 @@ var Parts = class extends APIResource {
    * [complete the Upload](https://platform.openai.com/docs/api-reference/uploads/complete).
    */
   create(uploadID, body, options) {
-    return this._client.post(path11`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -46384,7 +47301,7 @@ var Uploads = class extends APIResource {
    * Returns the Upload object with status `cancelled`.
    */
   cancel(uploadID, options) {
-    return this._client.post(path11`/uploads/${uploadID}/cancel`, {
+    return this._client.post(path9`/uploads/${uploadID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46407,7 +47324,7 @@ var Uploads = class extends APIResource {
    * object.
    */
   complete(uploadID, body, options) {
-    return this._client.post(path11`/uploads/${uploadID}/complete`, {
+    return this._client.post(path9`/uploads/${uploadID}/complete`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -46441,7 +47358,7 @@ var FileBatches = class extends APIResource {
    * Create a vector store file batch.
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path11`/vector_stores/${vectorStoreID}/file_batches`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}/file_batches`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46453,7 +47370,7 @@ var FileBatches = class extends APIResource {
    */
   retrieve(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path11`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
+    return this._client.get(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46465,7 +47382,7 @@ var FileBatches = class extends APIResource {
    */
   cancel(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.post(path11`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
+    return this._client.post(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46483,7 +47400,7 @@ var FileBatches = class extends APIResource {
    */
   listFiles(batchID, params, options) {
     const { vector_store_id, ...query } = params;
-    return this._client.getAPIList(path11`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46568,7 +47485,7 @@ var Files3 = class extends APIResource {
    * [vector store](https://platform.openai.com/docs/api-reference/vector-stores/object).
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path11`/vector_stores/${vectorStoreID}/files`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}/files`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46580,7 +47497,7 @@ var Files3 = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path11`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.get(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46591,7 +47508,7 @@ var Files3 = class extends APIResource {
    */
   update(fileID, params, options) {
     const { vector_store_id, ...body } = params;
-    return this._client.post(path11`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.post(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46602,7 +47519,7 @@ var Files3 = class extends APIResource {
    * Returns a list of vector store files.
    */
   list(vectorStoreID, query = {}, options) {
-    return this._client.getAPIList(path11`/vector_stores/${vectorStoreID}/files`, CursorPage, {
+    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46617,7 +47534,7 @@ var Files3 = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.delete(path11`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.delete(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46693,7 +47610,7 @@ var Files3 = class extends APIResource {
    */
   content(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.getAPIList(path11`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
+    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46723,7 +47640,7 @@ var VectorStores = class extends APIResource {
    * Retrieves a vector store.
    */
   retrieve(vectorStoreID, options) {
-    return this._client.get(path11`/vector_stores/${vectorStoreID}`, {
+    return this._client.get(path9`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46733,7 +47650,7 @@ var VectorStores = class extends APIResource {
    * Modifies a vector store.
    */
   update(vectorStoreID, body, options) {
-    return this._client.post(path11`/vector_stores/${vectorStoreID}`, {
+    return this._client.post(path9`/vector_stores/${vectorStoreID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -46755,7 +47672,7 @@ var VectorStores = class extends APIResource {
    * Delete a vector store.
    */
   delete(vectorStoreID, options) {
-    return this._client.delete(path11`/vector_stores/${vectorStoreID}`, {
+    return this._client.delete(path9`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46766,7 +47683,7 @@ var VectorStores = class extends APIResource {
    * filter.
    */
   search(vectorStoreID, body, options) {
-    return this._client.getAPIList(path11`/vector_stores/${vectorStoreID}/search`, Page, {
+    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/search`, Page, {
       body,
       method: "post",
       ...options,
@@ -46790,7 +47707,7 @@ var Videos = class extends APIResource {
    * Fetch the latest metadata for a generated video.
    */
   retrieve(videoID, options) {
-    return this._client.get(path11`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List recently generated videos for the current project.
@@ -46806,7 +47723,7 @@ var Videos = class extends APIResource {
    * Permanently delete a completed or failed video and its stored assets.
    */
   delete(videoID, options) {
-    return this._client.delete(path11`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Create a character from an uploaded video.
@@ -46820,7 +47737,7 @@ var Videos = class extends APIResource {
    * Streams the rendered video content for the specified video job.
    */
   downloadContent(videoID, query = {}, options) {
-    return this._client.get(path11`/videos/${videoID}/content`, {
+    return this._client.get(path9`/videos/${videoID}/content`, {
       query,
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
@@ -46845,7 +47762,7 @@ var Videos = class extends APIResource {
    * Fetch a character.
    */
   getCharacter(characterID, options) {
-    return this._client.get(path11`/videos/characters/${characterID}`, {
+    return this._client.get(path9`/videos/characters/${characterID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46854,7 +47771,7 @@ var Videos = class extends APIResource {
    * Create a remix of a completed video using a refreshed prompt.
    */
   remix(videoID, body, options) {
-    return this._client.post(path11`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path9`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -47183,9 +48100,9 @@ var OpenAI = class {
     this.apiKey = token;
     return true;
   }
-  buildURL(path24, query, defaultBaseURL) {
+  buildURL(path22, query, defaultBaseURL) {
     const baseURL = !__classPrivateFieldGet(this, _OpenAI_instances, "m", _OpenAI_baseURLOverridden).call(this) && defaultBaseURL || this.baseURL;
-    const url2 = isAbsoluteURL(path24) ? new URL(path24) : new URL(baseURL + (baseURL.endsWith("/") && path24.startsWith("/") ? path24.slice(1) : path24));
+    const url2 = isAbsoluteURL(path22) ? new URL(path22) : new URL(baseURL + (baseURL.endsWith("/") && path22.startsWith("/") ? path22.slice(1) : path22));
     const defaultQuery = this.defaultQuery();
     const pathQuery = Object.fromEntries(url2.searchParams);
     if (!isEmptyObj(defaultQuery) || !isEmptyObj(pathQuery)) {
@@ -47215,24 +48132,24 @@ var OpenAI = class {
    */
   async prepareRequest(request, { url: url2, options }) {
   }
-  get(path24, opts) {
-    return this.methodRequest("get", path24, opts);
+  get(path22, opts) {
+    return this.methodRequest("get", path22, opts);
   }
-  post(path24, opts) {
-    return this.methodRequest("post", path24, opts);
+  post(path22, opts) {
+    return this.methodRequest("post", path22, opts);
   }
-  patch(path24, opts) {
-    return this.methodRequest("patch", path24, opts);
+  patch(path22, opts) {
+    return this.methodRequest("patch", path22, opts);
   }
-  put(path24, opts) {
-    return this.methodRequest("put", path24, opts);
+  put(path22, opts) {
+    return this.methodRequest("put", path22, opts);
   }
-  delete(path24, opts) {
-    return this.methodRequest("delete", path24, opts);
+  delete(path22, opts) {
+    return this.methodRequest("delete", path22, opts);
   }
-  methodRequest(method, path24, opts) {
+  methodRequest(method, path22, opts) {
     return this.request(Promise.resolve(opts).then((opts2) => {
-      return { method, path: path24, ...opts2 };
+      return { method, path: path22, ...opts2 };
     }));
   }
   request(options, remainingRetries = null) {
@@ -47357,8 +48274,8 @@ var OpenAI = class {
     }));
     return { response, options, controller, requestLogID, retryOfRequestLogID, startTime };
   }
-  getAPIList(path24, Page2, opts) {
-    return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path24, ...opts2 })) : { method: "get", path: path24, ...opts });
+  getAPIList(path22, Page2, opts) {
+    return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path22, ...opts2 })) : { method: "get", path: path22, ...opts });
   }
   requestAPIList(Page2, options) {
     const request = this.makeRequest(options, null, void 0);
@@ -47452,8 +48369,8 @@ var OpenAI = class {
   }
   async buildRequest(inputOptions, { retryCount = 0 } = {}) {
     const options = { ...inputOptions };
-    const { method, path: path24, query, defaultBaseURL } = options;
-    const url2 = this.buildURL(path24, query, defaultBaseURL);
+    const { method, path: path22, query, defaultBaseURL } = options;
+    const url2 = this.buildURL(path22, query, defaultBaseURL);
     if ("timeout" in options)
       validatePositiveInteger("timeout", options.timeout);
     options.timeout = options.timeout ?? this.timeout;
@@ -47975,9 +48892,9 @@ async function waitForEndpoint(options) {
 
 // src/llm/recordings.ts
 import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
-import { existsSync as existsSync4, mkdirSync, statSync as statSync2 } from "node:fs";
-import { readFile as readFile6, rename as rename3, writeFile as writeFile6 } from "node:fs/promises";
-import path12 from "node:path";
+import { existsSync as existsSync2, mkdirSync, statSync as statSync2 } from "node:fs";
+import { readFile as readFile6, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
+import path10 from "node:path";
 var RECORDING_VERSION = 1;
 var recordedExchange = external_exports.object({
   version: external_exports.literal(RECORDING_VERSION),
@@ -48067,7 +48984,7 @@ var RecordingStore = class _RecordingStore {
   }
   /** A folder to replay from; it must exist. */
   static forReplay(dir) {
-    if (!existsSync4(dir) || !statSync2(dir).isDirectory()) {
+    if (!existsSync2(dir) || !statSync2(dir).isDirectory()) {
       throw new UsageError(
         `The --replay folder ${dir} does not exist. Record one first with --record ${dir}.`
       );
@@ -48075,7 +48992,7 @@ var RecordingStore = class _RecordingStore {
     return new _RecordingStore(dir);
   }
   fileFor(key2) {
-    return path12.join(this.dir, `${key2}.json`);
+    return path10.join(this.dir, `${key2}.json`);
   }
   /** The recorded exchange for this key, or undefined when there is none. */
   async read(key2) {
@@ -48106,9 +49023,9 @@ var RecordingStore = class _RecordingStore {
     const file2 = this.fileFor(recording.key);
     const temporary = `${file2}.${randomBytes2(6).toString("hex")}.tmp`;
     try {
-      await writeFile6(temporary, `${JSON.stringify(recording, null, 2)}
+      await writeFile4(temporary, `${JSON.stringify(recording, null, 2)}
 `);
-      await rename3(temporary, file2);
+      await rename2(temporary, file2);
     } catch (error62) {
       throw new UsageError(
         `Cannot write the recording ${file2}: ${error62.message}. Pass a writable --record folder.`
@@ -49043,7 +49960,7 @@ function countTests(tests) {
     errors: count3("error", "test-error", "timeout")
   };
 }
-function rate(numerator, denominator) {
+function rate2(numerator, denominator) {
   return denominator === 0 ? 0 : numerator / denominator;
 }
 function summarize(functions) {
@@ -49061,8 +49978,8 @@ function summarize(functions) {
     passed,
     failed: sum((fn) => fn.counts.failed),
     errors: sum((fn) => fn.counts.errors),
-    passRate: rate(passed, valid),
-    syntaxValidity: rate(responses.parsed, responses.total),
+    passRate: rate2(passed, valid),
+    syntaxValidity: rate2(responses.parsed, responses.total),
     responses,
     edgeCases: sum((fn) => fn.edgeCases.length),
     likelyBugs: sum((fn) => fn.edgeCases.filter((e) => e.verdict === "likely-bug").length),
@@ -49074,19 +49991,19 @@ function summarize(functions) {
 }
 
 // src/report/write.ts
-import { mkdir as mkdir7, rm as rm4, writeFile as writeFile7 } from "node:fs/promises";
-import path13 from "node:path";
+import { mkdir as mkdir5, rm as rm2, writeFile as writeFile5 } from "node:fs/promises";
+import path11 from "node:path";
 async function writeReviewFiles(outDir, report, comment) {
-  await mkdir7(outDir, { recursive: true });
-  const testsDir = path13.join(outDir, "tests");
-  await rm4(testsDir, { recursive: true, force: true });
-  await mkdir7(testsDir, { recursive: true });
+  await mkdir5(outDir, { recursive: true });
+  const testsDir = path11.join(outDir, "tests");
+  await rm2(testsDir, { recursive: true, force: true });
+  await mkdir5(testsDir, { recursive: true });
   for (const fn of report.functions) {
-    if (fn.testFile && fn.testCode) await writeFile7(path13.join(outDir, fn.testFile), fn.testCode);
+    if (fn.testFile && fn.testCode) await writeFile5(path11.join(outDir, fn.testFile), fn.testCode);
   }
-  await writeFile7(path13.join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}
+  await writeFile5(path11.join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}
 `);
-  await writeFile7(path13.join(outDir, "comment.md"), comment);
+  await writeFile5(path11.join(outDir, "comment.md"), comment);
 }
 function testFileName(module, qualname, taken) {
   const safe = (text2) => text2.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
@@ -49172,7 +50089,7 @@ function functionReport(state, testFile) {
     changedLines: state.fn.changedLines,
     tests,
     counts: counts2,
-    passRate: rate(counts2.passed, counts2.valid),
+    passRate: rate2(counts2.passed, counts2.valid),
     coverage: coverage ? {
       lines: coverage.lines,
       branches: coverage.branches,
@@ -49772,1786 +50689,14 @@ async function runReview(settings, options = {}) {
       ...outcome.sandbox ? { sandbox: outcome.sandbox } : {},
       incomplete: outcome.incomplete
     };
-    const outDir = path14.resolve(settings.out);
+    const outDir = path12.resolve(settings.out);
     const comment = renderComment(report, options.comment);
     await writeReviewFiles(outDir, report, comment);
-    return { report, comment, outDir, failure: failOnReason(settings.failOn, headline(report)) };
+    return { report, comment, outDir, failure: failOnReason(settings.failOn, headline3(report)) };
   } finally {
     helpers.close();
   }
 }
-
-// src/bench/swebench/targets.ts
-var PATCH_TARGET = "<gold patch>";
-function importRootOf(file2, module) {
-  const modulePath = module.split(".").join("/");
-  for (const suffix of [`${modulePath}.py`, `${modulePath}/__init__.py`]) {
-    if (file2 === suffix) return "";
-    if (file2.endsWith(`/${suffix}`)) return file2.slice(0, -suffix.length - 1);
-  }
-  return "";
-}
-function functionTarget(fn) {
-  return {
-    id: `${fn.file}::${fn.qualname}`,
-    file: fn.file,
-    qualname: fn.qualname,
-    start: fn.start,
-    end: fn.end,
-    changedLines: fn.changedLines,
-    importRoot: importRootOf(fn.file, fn.module)
-  };
-}
-function testFiles(kept) {
-  return kept.map((file2) => ({
-    name: file2.name,
-    content: file2.content,
-    functionId: file2.function
-  }));
-}
-function patchTargets(files, functions, filter) {
-  const wanted = pathFilter(filter);
-  return files.filter((f) => wanted(f.file) && f.lines.length > 0 && f.length > 0).map((f) => ({
-    id: `patch:${f.file}`,
-    file: f.file,
-    qualname: PATCH_TARGET,
-    start: 1,
-    end: f.length,
-    changedLines: f.lines,
-    importRoot: functions.find((fn) => fn.file === f.file)?.importRoot ?? functions[0]?.importRoot ?? ""
-  }));
-}
-
-// src/bench/swebench/instance.ts
-var NO_USAGE = { requests: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
-function instanceFolder(instanceId) {
-  return instanceId.replace(/[^A-Za-z0-9_.-]+/g, "_");
-}
-function blank(record2) {
-  return {
-    instanceId: record2.instance_id,
-    repo: record2.repo,
-    baseCommit: record2.base_commit,
-    headCommit: null,
-    status: "error",
-    reason: "",
-    environment: null,
-    functions: [],
-    tests: [],
-    counts: emptyCounts(),
-    patchCoverage: null,
-    reviewDir: null,
-    llm: NO_USAGE,
-    timings: { totalMs: 0, setupMs: 0, reviewMs: 0, executeMs: 0 }
-  };
-}
-async function evaluateInstance(record2, context) {
-  const started = Date.now();
-  const result = blank(record2);
-  const work = await mkdtemp3(path15.join(os3.tmpdir(), "semcoder-swebench-"));
-  try {
-    await evaluate(record2, context, work, result);
-  } catch (error62) {
-    result.status = "error";
-    result.reason = errorMessage(error62).split("\n")[0] ?? "";
-  } finally {
-    await rm5(work, { recursive: true, force: true });
-    result.timings.totalMs = Date.now() - started;
-  }
-  return result;
-}
-async function evaluate(record2, context, work, result) {
-  const folder = path15.join("instances", instanceFolder(record2.instance_id));
-  const change = await prepareChange(record2, context, path15.join(work, "repo"));
-  result.headCommit = change.head;
-  const python = await prepareEnvironment(record2, context, change.source, folder, result);
-  if (python === null) return;
-  const reviewStarted = Date.now();
-  const review = await runReview({
-    ...context.review,
-    repo: change.repo,
-    base: change.base,
-    head: change.head,
-    python,
-    out: path15.join(context.out, folder, "review"),
-    background: record2.problem_statement
-  });
-  result.timings.reviewMs = Date.now() - reviewStarted;
-  result.reviewDir = path15.join(folder, "review");
-  result.llm = review.report.llm;
-  result.functions = functionRows(review.report, []);
-  const unanswered = modelFailure(review.report);
-  if (unanswered) {
-    result.status = "error";
-    result.reason = unanswered;
-    return;
-  }
-  const executeStarted = Date.now();
-  await beforeAndAfter(review.report, change, context.review, python, result);
-  result.timings.executeMs = Date.now() - executeStarted;
-  const verdict = review.report.functions.length === 0 ? {
-    status: "no-success",
-    reason: "the gold patch changes no Python function the review could test"
-  } : judge(result.counts, result.tests.length);
-  result.status = verdict.status;
-  result.reason = verdict.reason;
-}
-async function prepareChange(record2, context, repo) {
-  const source = await sourceRepository(
-    record2.repo,
-    [record2.base_commit, record2.environment_setup_commit],
-    context.source
-  );
-  await workRepository(source, repo);
-  const base = record2.base_commit;
-  const head = await commitPatch(repo, base, record2.patch, `gold patch of ${record2.instance_id}`);
-  return { source, repo, base, head };
-}
-async function prepareEnvironment(record2, context, source, folder, result) {
-  const started = Date.now();
-  const logFile = path15.join(context.out, folder, "setup.log");
-  const env = await context.environments.prepare({
-    repo: record2.repo,
-    setupCommit: record2.environment_setup_commit,
-    source,
-    logFile
-  });
-  result.timings.setupMs = Date.now() - started;
-  result.environment = {
-    key: env.key,
-    cached: env.cached,
-    setupCommand: env.setupCommand,
-    logTail: env.ok ? null : env.logTail,
-    log: !env.cached && existsSync5(logFile) ? path15.join(folder, "setup.log") : null
-  };
-  if (env.ok) return env.python;
-  result.status = "environment-error";
-  result.reason = env.reason;
-  return null;
-}
-async function beforeAndAfter(report, change, review, python, result) {
-  const kept = keptFiles(report);
-  const functions = dedupe(report.functions.map(functionTarget));
-  const patched = patchTargets(await patchFiles(change), functions, review);
-  const tests = testFiles(kept);
-  const options = executeOptions(review, python);
-  const before = tests.length > 0 ? await runAt(change.repo, change.base, functions, tests, options) : null;
-  const after = await runAt(change.repo, change.head, [...functions, ...patched], tests, options);
-  result.tests = pairResults(kept, before?.tests ?? [], after.tests);
-  result.counts = countTransitions(result.tests);
-  result.functions = functionRows(report, result.tests);
-  result.patchCoverage = patchCoverage(patched, after);
-}
-function functionRows(report, tests) {
-  return report.functions.map((fn) => ({
-    file: fn.file,
-    qualname: fn.qualname,
-    status: fn.status,
-    kept: tests.filter((t2) => t2.function === `${fn.file}::${fn.qualname}`).length,
-    skipped: fn.skipped
-  }));
-}
-function modelFailure(report) {
-  const reviewed = report.functions;
-  if (reviewed.length === 0) return null;
-  if (reviewed.some((fn) => fn.responses.total > 0 || !fn.skipped)) return null;
-  return `no model answer for any changed function: ${reviewed[0].skipped}`;
-}
-function dedupe(targets) {
-  return [...new Map(targets.map((t2) => [t2.id, t2])).values()];
-}
-async function patchFiles({ repo, base, head }) {
-  const added = await addedLines(repo, base, head);
-  return Promise.all(
-    [...added].map(async ([file2, lines]) => ({
-      file: file2,
-      lines,
-      length: await lineCount(repo, head, file2)
-    }))
-  );
-}
-function executeOptions(review, python) {
-  return {
-    python,
-    testTimeoutSec: review.testTimeout,
-    budgetSec: review.budget,
-    reruns: review.reruns,
-    memoryBytes: review.memoryMb * 1024 * 1024,
-    passEnv: review.passEnv
-  };
-}
-async function runAt(repo, commit, functions, tests, options) {
-  const executor = await Executor.create(repo, commit, options);
-  try {
-    return await executor.run(functions, tests);
-  } finally {
-    await executor.dispose();
-  }
-}
-function patchCoverage(targets, after) {
-  const figures2 = { covered: 0, total: 0, missing: [] };
-  for (const target2 of targets) {
-    const coverage = after.coverage[target2.id];
-    if (!coverage) continue;
-    figures2.covered += coverage.changedLines.covered;
-    figures2.total += coverage.changedLines.total;
-    if (coverage.missingChangedLines.length > 0) {
-      figures2.missing.push({ file: target2.file, lines: coverage.missingChangedLines });
-    }
-  }
-  return figures2;
-}
-
-// src/bench/swebench/track.ts
-var DEFAULT_CLONE_BASE = "https://github.com";
-var DEFAULT_SETUP_TIMEOUT_SEC = 1800;
-async function runSwebenchTrack(options) {
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const started = Date.now();
-  const { records, unknown: unknown2 } = selectInstances(
-    options.dataset.records,
-    options.selection,
-    options.shard
-  );
-  const environments = new Environments({
-    python: options.python,
-    cacheDir: options.cacheDir,
-    setupCommand: options.setupCommand,
-    setupTimeoutSec: options.setupTimeoutSec
-  });
-  const out = path16.resolve(options.out);
-  const results = [];
-  for (const [index, record2] of records.entries()) {
-    const result = await evaluateInstance(record2, {
-      review: options.review,
-      environments,
-      source: {
-        reposDir: options.reposDir,
-        cacheDir: options.cacheDir,
-        cloneBase: options.cloneBase
-      },
-      out
-    });
-    results.push(result);
-    options.onInstance?.(result, index, records.length);
-  }
-  return buildSwebenchResults({
-    dataset: { path: options.dataset.source, md5: options.dataset.md5 },
-    model: options.review.model,
-    createdAt: now().toISOString(),
-    selection: options.selection,
-    shard: options.shard,
-    results,
-    skipped: [
-      ...options.dataset.warnings.map((reason) => ({ instanceId: null, reason })),
-      ...unknown2.map((id) => ({ instanceId: id, reason: "not in the dataset (--instances)" }))
-    ],
-    setup: { command: options.setupCommand, timeoutSec: options.setupTimeoutSec },
-    timings: { totalMs: Date.now() - started }
-  });
-}
-
-// src/bench/swebench/settings.ts
-var percent2 = external_exports.coerce.number().min(0).max(100);
-var shard = external_exports.string().optional().transform((text2, context) => {
-  if (text2 === void 0) return null;
-  try {
-    return parseShard(text2);
-  } catch (error62) {
-    context.addIssue({
-      code: "custom",
-      message: error62.message.replace(/^--shard: /, "")
-    });
-    return external_exports.NEVER;
-  }
-});
-var swebenchRunSettingsSchema = external_exports.object({
-  suite: external_exports.literal("swebench"),
-  dataset: external_exports.string().min(1).optional(),
-  out: external_exports.string().min(1),
-  instances: external_exports.string().optional().transform((text2, context) => {
-    if (text2 === void 0) return null;
-    const ids = parseInstanceIds(text2);
-    if (ids.length === 0) {
-      context.addIssue({
-        code: "custom",
-        message: "give instance ids, e.g. django__django-11099"
-      });
-      return external_exports.NEVER;
-    }
-    return ids;
-  }),
-  limit: external_exports.coerce.number().int().positive().optional(),
-  shard,
-  reposDir: external_exports.string().min(1).optional(),
-  setupCommand: external_exports.string().trim().min(1).optional(),
-  setupTimeout: external_exports.coerce.number().positive().default(DEFAULT_SETUP_TIMEOUT_SEC),
-  cloneBase: external_exports.string().min(1).default(DEFAULT_CLONE_BASE),
-  python: external_exports.string().min(1).default("python3"),
-  cacheDir: external_exports.string().min(1).optional(),
-  history: external_exports.string().min(1).optional(),
-  failBelow: percent2.optional(),
-  maxDrop: percent2.optional(),
-  runId: external_exports.string().min(1).optional()
-}).refine((s) => s.maxDrop === void 0 || s.history !== void 0, {
-  message: "compares with the previous run: pass --history FILE too",
-  path: ["maxDrop"]
-}).refine((s) => !(s.shard && s.history), {
-  message: "a shard is only part of a run: pass --history to `bench merge` instead",
-  path: ["history"]
-});
-
-// src/bench/swebench/command.ts
-var processOutput = {
-  stdout: (text2) => process.stdout.write(text2),
-  stderr: (text2) => process.stderr.write(text2)
-};
-var OPTIONS = [
-  ["--instances <ids>", "swebench: instance ids to run, separated by commas or spaces"],
-  ["--repos-dir <dir>", "swebench: local clones named owner__repo (or owner/repo); else clone"],
-  ["--setup-command <cmd>", "swebench: install command (sh -c, in the project, venv on PATH)"],
-  ["--setup-timeout <s>", "swebench: time limit of one set-up command, seconds (1800)"],
-  ["--clone-base <url>", "swebench: clone from <url>/<owner>/<repo>.git (https://github.com)"],
-  ["--endpoint <url>", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1"],
-  ["--replay <dir>", "answer model requests from a recording instead of an endpoint"],
-  ["--record <dir>", "record every model exchange into this folder"],
-  ["--model <id>", "model name on the endpoint (semcoder/semcoder_s_1030)"],
-  ["--api <api>", "completions (raw SemCoder prompts) or chat"],
-  ["--api-key <key>", "API key for the endpoint (default: $SEMCODER_API_KEY)"],
-  ["--max-functions <n>", "review at most this many functions per instance (20)"],
-  ["--tests-per-function <n>", "tests asked for per function and round (8)"],
-  ["--max-retries <n>", "repair rounds for broken tests (2)"],
-  ["--max-rounds <n>", "generation rounds, the later ones aimed at uncovered lines (2)"],
-  ["--concurrency <n>", "model requests in flight at once (4)"],
-  ["--test-timeout <s>", "time limit of one test, in seconds (10)"],
-  ["--reruns <n>", "extra runs of each passing test to catch flaky ones (2)"],
-  ["--budget <s>", "time limit of one test run, in seconds (1200)"],
-  ["--memory-mb <n>", "address-space limit of a test process, in MiB (2048)"],
-  ["--wait-for-endpoint <s>", "wait up to this long for the endpoint to answer (0)"],
-  ["--request-timeout <s>", "time limit of one model request, in seconds (300)"],
-  ["--request-retries <n>", "retries of a failed model request (4)"],
-  ["--max-tokens <n>", "tokens a generation may produce (1024)"]
-];
-function addSwebenchOptions(command) {
-  for (const [flags, description] of OPTIONS) {
-    const long = flags.split(" ")[0];
-    if (!command.options.some((option) => option.long === long)) {
-      command.option(flags, description);
-    }
-  }
-  return command;
-}
-function finish(results, report, output2) {
-  const lines = [
-    ...swebenchSummaryLines(results),
-    `wrote ${report.resultsFile} and ${report.summaryFile}`
-  ];
-  output2.stdout(`${lines.join("\n")}
-`);
-  if (!report.gate?.failed) return 0;
-  output2.stderr(`${report.gate.messages.map((m) => `semcoder-action: ${m}`).join("\n")}
-`);
-  return 1;
-}
-function progressLine(result, index, total) {
-  const why = result.reason ? `: ${result.reason}` : "";
-  return `[${index + 1}/${total}] ${result.instanceId} ${result.status}${why}
-`;
-}
-async function runSwebenchRun(raw, output2 = processOutput) {
-  const settings = parseSettings(swebenchRunSettingsSchema, raw);
-  const review = parseSettings(reviewSettingsSchema, {
-    ...raw,
-    base: "HEAD",
-    python: settings.python,
-    apiKey: raw.apiKey ?? process.env.SEMCODER_API_KEY
-  });
-  const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset("swebench", settings.dataset, { cacheDir });
-  const now = /* @__PURE__ */ new Date();
-  const results = await runSwebenchTrack({
-    dataset,
-    selection: { instances: settings.instances, limit: settings.limit ?? null },
-    shard: settings.shard,
-    review,
-    python: settings.python,
-    out: settings.out,
-    reposDir: settings.reposDir ? path17.resolve(settings.reposDir) : null,
-    cloneBase: settings.cloneBase,
-    setupCommand: settings.setupCommand ?? null,
-    setupTimeoutSec: settings.setupTimeout,
-    cacheDir,
-    now: () => now,
-    onInstance: (result, index, total) => output2.stderr(progressLine(result, index, total))
-  });
-  const report = await writeSwebenchReport(settings.out, results, {
-    historyFile: settings.history,
-    runId: settings.runId ?? defaultRunId(process.env, now),
-    now,
-    gate: { failBelow: settings.failBelow, maxDrop: settings.maxDrop }
-  });
-  return finish(results, report, output2);
-}
-async function readJson(file2) {
-  try {
-    return JSON.parse(await readFile7(file2, "utf8"));
-  } catch (error62) {
-    throw new UsageError(
-      `Cannot read ${file2}: ${errorMessage(error62)}. Pass the --out directories of \`bench run --shard K/N\` runs.`
-    );
-  }
-}
-async function isSwebenchShard(dir) {
-  try {
-    const parsed2 = JSON.parse(await readFile7(path17.join(dir, "results.json"), "utf8"));
-    return parsed2?.suite === "swebench";
-  } catch {
-    return false;
-  }
-}
-async function readSwebenchShard(dir) {
-  const file2 = path17.join(dir, "results.json");
-  const result = swebenchResultsSchema.safeParse(await readJson(file2));
-  if (!result.success) {
-    const issue2 = result.error.issues[0];
-    throw new UsageError(
-      `${file2} is not a SWE-bench result of bench run (${issue2?.path.join(".")}: ${issue2?.message}).`
-    );
-  }
-  return { label: file2, results: result.data };
-}
-async function runSwebenchMerge(settings, output2 = processOutput) {
-  const parts = await Promise.all(settings.shardDirs.map(readSwebenchShard));
-  const now = /* @__PURE__ */ new Date();
-  let merged;
-  try {
-    merged = mergeSwebenchResults(parts, now.toISOString());
-  } catch (error62) {
-    throw new UsageError(errorMessage(error62));
-  }
-  const report = await writeSwebenchReport(settings.out, merged, {
-    historyFile: settings.history,
-    runId: settings.runId ?? defaultRunId(process.env, now),
-    now,
-    gate: { failBelow: settings.failBelow, maxDrop: settings.maxDrop }
-  });
-  return finish(merged, report, output2);
-}
-
-// src/bench/generation.ts
-var MAX_PROBLEMS = 50;
-var generationSchema = external_exports.object({
-  api: external_exports.enum(["completions", "chat"]),
-  endpoint: external_exports.string(),
-  samplesPerTask: external_exports.number(),
-  temperature: external_exports.number(),
-  topP: external_exports.number().nullable(),
-  maxTokens: external_exports.number(),
-  limit: external_exports.number().nullable(),
-  syntax: external_exports.object({ valid: external_exports.number(), total: external_exports.number() }),
-  failed: external_exports.number(),
-  finishReasons: external_exports.record(external_exports.string(), external_exports.number()),
-  llm: external_exports.object({
-    requests: external_exports.number(),
-    retries: external_exports.number(),
-    failures: external_exports.number(),
-    promptTokens: external_exports.number(),
-    completionTokens: external_exports.number()
-  }),
-  generationMs: external_exports.number(),
-  problems: external_exports.array(external_exports.object({ taskId: external_exports.string(), sample: external_exports.number(), reason: external_exports.string() }))
-});
-function generationSettings(info) {
-  const { api, samplesPerTask, temperature, topP, maxTokens, limit: limit2 } = info;
-  return JSON.stringify({ api, samplesPerTask, temperature, topP, maxTokens, limit: limit2 });
-}
-function mergeGeneration(parts) {
-  const first2 = parts[0];
-  const sum = (pick3) => parts.reduce((total, info) => total + pick3(info), 0);
-  const finishReasons = {};
-  for (const info of parts) {
-    for (const [reason, count3] of Object.entries(info.finishReasons)) {
-      finishReasons[reason] = (finishReasons[reason] ?? 0) + count3;
-    }
-  }
-  return {
-    ...first2,
-    syntax: { valid: sum((i2) => i2.syntax.valid), total: sum((i2) => i2.syntax.total) },
-    failed: sum((i2) => i2.failed),
-    finishReasons,
-    llm: {
-      requests: sum((i2) => i2.llm.requests),
-      retries: sum((i2) => i2.llm.retries),
-      failures: sum((i2) => i2.llm.failures),
-      promptTokens: sum((i2) => i2.llm.promptTokens),
-      completionTokens: sum((i2) => i2.llm.completionTokens)
-    },
-    generationMs: Math.max(...parts.map((i2) => i2.generationMs)),
-    problems: parts.flatMap((i2) => i2.problems).slice(0, MAX_PROBLEMS)
-  };
-}
-function renderGeneration(info) {
-  const sampling = info.temperature === 0 ? "greedy" : `temperature ${info.temperature}${info.topP !== null ? `, top_p ${info.topP}` : ""}`;
-  const reasons = Object.entries(info.finishReasons).sort(([a], [b2]) => a.localeCompare(b2)).map(([reason, count3]) => `${escapeText(reason)} ${count3}`).join(", ");
-  const lines = [
-    `- ${plural2(info.samplesPerTask, "sample")} per task, ${sampling}, at most ${info.maxTokens} new tokens (${info.api} API, ${codeSpan(info.endpoint)})${info.limit !== null ? `, first ${plural2(info.limit, "task")} of the dataset` : ""}.`,
-    `- Syntax validity: ${ratio(info.syntax.valid, info.syntax.total)} of the generated programs compile.`,
-    `- Completions by finish reason: ${reasons || "none"}; ${info.llm.promptTokens} prompt and ${info.llm.completionTokens} completion tokens.`
-  ];
-  if (info.failed > 0) {
-    lines.push(
-      `- **${plural2(info.failed, "request")} got no completion**: those samples count as errors.`
-    );
-  }
-  const shown = info.problems.slice(0, 5).map((p2) => `${escapeText(p2.taskId)} #${p2.sample}: ${escapeText(p2.reason, 120)}`);
-  if (shown.length > 0) lines.push(`- First problems: ${shown.join("; ")}.`);
-  return `### Generation
-
-${lines.join("\n")}`;
-}
-
-// src/bench/pass-at-k.ts
-var STANDARD_KS = [1, 10, 100];
-function passAtK(n, c3, k2) {
-  if (!Number.isInteger(n) || !Number.isInteger(c3) || !Number.isInteger(k2)) {
-    throw new RangeError(`pass@k needs integers, got n=${n}, c=${c3}, k=${k2}`);
-  }
-  if (n < 1 || c3 < 0 || c3 > n || k2 < 1 || k2 > n) {
-    throw new RangeError(`pass@k needs 0 <= c <= n and 1 <= k <= n, got n=${n}, c=${c3}, k=${k2}`);
-  }
-  if (n - c3 < k2) return 1;
-  let miss = 1;
-  for (let i2 = n - c3 + 1; i2 <= n; i2++) miss *= 1 - k2 / i2;
-  return 1 - miss;
-}
-function meanPassAtK(perTask, ks = STANDARD_KS) {
-  if (perTask.length === 0) return {};
-  const minN = Math.min(...perTask.map((task2) => task2.n));
-  const out = {};
-  for (const k2 of ks) {
-    if (k2 > minN) continue;
-    const sum = perTask.reduce((total, task2) => total + passAtK(task2.n, task2.c, k2), 0);
-    out[`pass@${k2}`] = sum / perTask.length;
-  }
-  return out;
-}
-
-// src/bench/results.ts
-function emptyCounts2() {
-  return { pass: 0, fail: 0, timeout: 0, error: 0 };
-}
-function sortedRecord(entries) {
-  return Object.fromEntries(entries.sort(([a], [b2]) => compareTaskIds(a, b2)));
-}
-function score2(suite, results) {
-  const tasks = Object.values(results).filter((outcomes) => outcomes.length > 0);
-  const count3 = (outcomes, pick3) => outcomes.filter((outcome) => pick3(outcome) === "pass").length;
-  const base = meanPassAtK(tasks.map((o2) => ({ n: o2.length, c: count3(o2, (x2) => x2.base) })));
-  const plus = suite === "humanevalplus" ? meanPassAtK(tasks.map((o2) => ({ n: o2.length, c: count3(o2, (x2) => x2.plus) }))) : null;
-  const baseCounts = emptyCounts2();
-  const plusCounts = suite === "humanevalplus" ? emptyCounts2() : null;
-  for (const outcome of tasks.flat()) {
-    baseCounts[outcome.base] += 1;
-    if (plusCounts && outcome.plus) plusCounts[outcome.plus] += 1;
-  }
-  return { passAtK: { base, plus }, counts: { base: baseCounts, plus: plusCounts } };
-}
-function buildResults(input2) {
-  const perTask = /* @__PURE__ */ new Map();
-  input2.samples.forEach((sample, index) => {
-    if (sample.taskId in input2.taskErrors) return;
-    const outcome = input2.outcomes[index];
-    if (!outcome) throw new Error(`no outcome for sample ${index} (${sample.taskId})`);
-    const list = perTask.get(sample.taskId) ?? [];
-    list.push(outcome);
-    perTask.set(sample.taskId, list);
-  });
-  const results = sortedRecord([...perTask.entries()]);
-  const errors = Object.entries(input2.taskErrors).map(([taskId, reason]) => ({
-    taskId,
-    line: null,
-    reason: `not evaluated: ${reason}`
-  }));
-  const missingTasks = input2.scopeTasks.filter(
-    (taskId) => !perTask.has(taskId) && !(taskId in input2.taskErrors)
-  );
-  const invalidTasks = [...new Set(input2.invalidInputs.map((note3) => note3.taskId))];
-  return {
-    version: 1,
-    suite: input2.suite,
-    dataset: input2.dataset,
-    tasks: perTask.size,
-    samples: [...perTask.values()].reduce((total, list) => total + list.length, 0),
-    ...score2(input2.suite, results),
-    model: input2.model,
-    createdAt: input2.createdAt,
-    shard: input2.shard,
-    merged: null,
-    missingTasks: [...missingTasks].sort(compareTaskIds),
-    limits: input2.limits,
-    skipped: [...input2.skipped, ...errors],
-    excludedInputs: [...input2.excludedInputs],
-    invalidInputs: {
-      count: input2.invalidInputs.length,
-      dropped: input2.limits.dropInvalidInputs,
-      tasks: invalidTasks.sort(compareTaskIds)
-    },
-    timings: input2.timings,
-    ...input2.generation ? { generation: input2.generation } : {},
-    // Last: the per-sample outcomes are the long part of the file.
-    results
-  };
-}
-var status2 = external_exports.enum(SAMPLE_STATUSES);
-var counts = external_exports.object({
-  pass: external_exports.number(),
-  fail: external_exports.number(),
-  timeout: external_exports.number(),
-  error: external_exports.number()
-});
-var note = external_exports.object({
-  taskId: external_exports.string(),
-  phase: external_exports.enum(["base", "plus"]),
-  index: external_exports.number(),
-  reason: external_exports.string()
-});
-var suiteResultsSchema = external_exports.object({
-  version: external_exports.literal(1),
-  suite: external_exports.enum(EVAL_SUITES),
-  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
-  tasks: external_exports.number(),
-  samples: external_exports.number(),
-  passAtK: external_exports.object({
-    base: external_exports.record(external_exports.string(), external_exports.number()),
-    plus: external_exports.record(external_exports.string(), external_exports.number()).nullable()
-  }),
-  results: external_exports.record(
-    external_exports.string(),
-    external_exports.array(external_exports.object({ base: status2, plus: status2.nullable(), detail: external_exports.string().nullable() }))
-  ),
-  counts: external_exports.object({ base: counts, plus: counts.nullable() }),
-  model: external_exports.string().nullable(),
-  createdAt: external_exports.string(),
-  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
-  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
-  missingTasks: external_exports.array(external_exports.string()),
-  limits: external_exports.object({
-    minTimeLimit: external_exports.number(),
-    timeLimitFactor: external_exports.number(),
-    maxPhaseSeconds: external_exports.number(),
-    checkTimeLimit: external_exports.number(),
-    memoryLimitMiB: external_exports.number(),
-    dropInvalidInputs: external_exports.boolean()
-  }),
-  skipped: external_exports.array(
-    external_exports.object({ taskId: external_exports.string().nullable(), line: external_exports.number().nullable(), reason: external_exports.string() })
-  ),
-  excludedInputs: external_exports.array(note),
-  invalidInputs: external_exports.object({ count: external_exports.number(), dropped: external_exports.boolean(), tasks: external_exports.array(external_exports.string()) }),
-  timings: external_exports.object({ totalMs: external_exports.number(), groundTruthMs: external_exports.number(), evaluationMs: external_exports.number() }),
-  generation: generationSchema.optional()
-});
-function sameLimits(a, b2) {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b2, Object.keys(b2).sort());
-}
-function mergeResults(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seenShards = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label: label2, results: results2 } of parts) {
-    const differ = (what, mine, theirs) => new Error(
-      `${label2} ${what} ${String(mine)}, but ${first2.label} ${what} ${String(theirs)}: these are not shards of one run.`
-    );
-    if (!results2.shard)
-      throw new Error(`${label2} is not a shard: it was not run with --shard K/N.`);
-    if (results2.suite !== reference.suite) throw differ("is suite", results2.suite, reference.suite);
-    if (results2.dataset.md5 !== reference.dataset.md5) {
-      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
-    }
-    if (results2.shard.count !== reference.shard?.count) {
-      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
-    }
-    if (results2.model !== reference.model)
-      throw differ("has model", results2.model, reference.model);
-    if (!sameLimits(results2.limits, reference.limits)) {
-      throw differ("has limits", JSON.stringify(results2.limits), JSON.stringify(reference.limits));
-    }
-    const generated = (r2) => r2.generation ? generationSettings(r2.generation) : null;
-    if (generated(results2) !== generated(reference)) {
-      throw differ("was generated with", generated(results2), generated(reference));
-    }
-    const other = seenShards.get(results2.shard.index);
-    if (other)
-      throw new Error(
-        `${label2} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
-      );
-    seenShards.set(results2.shard.index, label2);
-    for (const taskId of [...Object.keys(results2.results), ...results2.missingTasks]) {
-      const previous = owner.get(taskId);
-      if (previous)
-        throw new Error(`${label2} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      owner.set(taskId, label2);
-    }
-  }
-  const all = parts.map((part) => part.results);
-  const results = sortedRecord(all.flatMap((r2) => Object.entries(r2.results)));
-  const invalidTasks = [...new Set(all.flatMap((r2) => r2.invalidInputs.tasks))];
-  const max = (pick3) => Math.max(...all.map((r2) => pick3(r2.timings)));
-  return {
-    version: 1,
-    suite: reference.suite,
-    dataset: reference.dataset,
-    tasks: all.reduce((total, r2) => total + r2.tasks, 0),
-    samples: all.reduce((total, r2) => total + r2.samples, 0),
-    ...score2(reference.suite, results),
-    model: reference.model,
-    createdAt,
-    shard: null,
-    merged: { shards: [...seenShards.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
-    missingTasks: all.flatMap((r2) => r2.missingTasks).sort(compareTaskIds),
-    limits: reference.limits,
-    // Every shard reports the samples file's unusable lines: keep one copy of each.
-    skipped: [
-      ...new Map(
-        all.flatMap((r2) => r2.skipped).map((item) => [JSON.stringify(item), item])
-      ).values()
-    ],
-    excludedInputs: all.flatMap((r2) => r2.excludedInputs),
-    invalidInputs: {
-      count: all.reduce((total, r2) => total + r2.invalidInputs.count, 0),
-      dropped: reference.invalidInputs.dropped,
-      tasks: invalidTasks.sort(compareTaskIds)
-    },
-    // Shards run in parallel: the merged run took as long as its slowest shard.
-    timings: {
-      totalMs: max((t2) => t2.totalMs),
-      groundTruthMs: max((t2) => t2.groundTruthMs),
-      evaluationMs: max((t2) => t2.evaluationMs)
-    },
-    ...reference.generation ? { generation: mergeGeneration(all.map((r2) => r2.generation)) } : {},
-    results
-  };
-}
-
-// src/bench/evaluate.ts
-var DEFAULT_LIMITS = {
-  minTimeLimit: 1,
-  timeLimitFactor: 4,
-  maxPhaseSeconds: 60,
-  checkTimeLimit: 3,
-  memoryLimitMiB: 4096,
-  dropInvalidInputs: false
-};
-var ENV_ALLOWLIST = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HOME", "TMPDIR", "SYSTEMROOT"];
-function evaluatorEnv(env = process.env) {
-  const kept = ENV_ALLOWLIST.filter((key2) => env[key2]).map((key2) => [key2, env[key2]]);
-  return { ...Object.fromEntries(kept), PYTHONDONTWRITEBYTECODE: "1" };
-}
-var status3 = external_exports.enum(SAMPLE_STATUSES);
-var note2 = external_exports.object({
-  taskId: external_exports.string(),
-  phase: external_exports.enum(["base", "plus"]),
-  index: external_exports.number(),
-  reason: external_exports.string()
-});
-var responseSchema = external_exports.object({
-  outcomes: external_exports.array(
-    external_exports.object({ base: status3, plus: status3.nullable(), detail: external_exports.string().nullable() })
-  ),
-  taskErrors: external_exports.record(external_exports.string(), external_exports.string()),
-  excludedInputs: external_exports.array(note2),
-  invalidInputs: external_exports.array(note2).default([]),
-  groundTruth: external_exports.object({ cached: external_exports.number(), computed: external_exports.number(), seconds: external_exports.number() }),
-  batches: external_exports.number(),
-  timings: external_exports.object({ groundTruthSeconds: external_exports.number(), evaluationSeconds: external_exports.number() })
-});
-async function evaluateSamples(request) {
-  const limits = { ...DEFAULT_LIMITS, ...request.limits };
-  const started = Date.now();
-  const raw = await runJsonHelper(
-    "bench_evaluate.py",
-    {
-      suite: request.suite,
-      dataset: { path: request.dataset.file, md5: request.dataset.md5 },
-      cacheDir: request.cacheDir,
-      samples: request.samples.map(({ taskId, solution }) => ({ taskId, solution })),
-      settings: { ...limits, jobs: request.jobs ?? null }
-    },
-    { python: request.python, env: evaluatorEnv(), needsSite: true }
-  );
-  const response = responseSchema.parse(raw);
-  if (response.outcomes.length !== request.samples.length) {
-    throw new Error(
-      `the evaluator returned ${response.outcomes.length} outcomes for ${request.samples.length} samples`
-    );
-  }
-  return {
-    outcomes: response.outcomes,
-    taskErrors: response.taskErrors,
-    excludedInputs: response.excludedInputs,
-    invalidInputs: response.invalidInputs,
-    groundTruth: response.groundTruth,
-    batches: response.batches,
-    limits,
-    timings: {
-      totalMs: Date.now() - started,
-      groundTruthMs: Math.round(1e3 * response.timings.groundTruthSeconds),
-      evaluationMs: Math.round(1e3 * response.timings.evaluationSeconds)
-    }
-  };
-}
-async function evaluateSuite(request) {
-  const shard4 = request.shard ?? null;
-  const scopeTasks2 = shardTasks(
-    request.dataset.records.map((record2) => record2.task_id),
-    shard4
-  );
-  const inScope = new Set(scopeTasks2);
-  const samples = request.samples.filter((sample) => inScope.has(sample.taskId));
-  const run3 = await evaluateSamples({
-    suite: request.suite,
-    dataset: { file: request.dataset.file, md5: request.dataset.md5 },
-    samples,
-    python: request.python,
-    cacheDir: request.cacheDir,
-    jobs: request.jobs,
-    limits: request.limits
-  });
-  const datasetWarnings = request.dataset.warnings.map((warning) => ({
-    taskId: null,
-    line: null,
-    reason: `dataset ${warning}`
-  }));
-  return buildResults({
-    suite: request.suite,
-    dataset: { path: request.dataset.source, md5: request.dataset.md5 },
-    samples,
-    outcomes: run3.outcomes,
-    scopeTasks: scopeTasks2,
-    taskErrors: run3.taskErrors,
-    model: request.model ?? null,
-    shard: shard4,
-    limits: run3.limits,
-    skipped: [...datasetWarnings, ...request.skipped ?? []],
-    excludedInputs: run3.excludedInputs,
-    invalidInputs: run3.invalidInputs,
-    timings: run3.timings,
-    createdAt: (request.now ?? (() => /* @__PURE__ */ new Date()))().toISOString()
-  });
-}
-
-// src/bench/summary.ts
-var SEMCODER_S_PUBLISHED = [
-  { value: 79.3, source: "SemCoder README" },
-  { value: 81.1, source: "SemCoder paper's first version" }
-];
-var CHART_RUNS2 = 30;
-var LIST_LIMIT = 40;
-var pct4 = (value) => value === null || value === void 0 ? "\u2013" : `${(100 * value).toFixed(1)}%`;
-function chartLabel(text2) {
-  return text2.replace(/["[\]\\\n\r]/g, " ").slice(0, 24);
-}
-var round1 = (value) => Math.round(value * 10) / 10;
-var published = SEMCODER_S_PUBLISHED.map((f) => `${f.value} (${f.source})`).join(", ");
-var referenceLegend = `and the flat reference line of SemCoder-S as published on HumanEval: ${published}.`;
-var CHARTS = {
-  humaneval: {
-    title: "HumanEval pass@1 (%)",
-    yLabel: "pass@1 (%)",
-    series: [(run3) => run3.passAt1.base],
-    legend: `Lines: pass@1, ${referenceLegend}`,
-    reference: true
-  },
-  humanevalplus: {
-    title: "HumanEval+ pass@1 (%)",
-    yLabel: "pass@1 (%)",
-    series: [(run3) => run3.passAt1.base, (run3) => run3.passAt1.plus],
-    legend: `Lines: base pass@1 (HumanEval inputs), plus pass@1 (HumanEval+ inputs), ${referenceLegend}`,
-    reference: true
-  },
-  testgen: {
-    title: "Test generation (%)",
-    yLabel: "%",
-    series: ["killRate", "oracleAccuracy", "lineCoverage", "branchCoverage"].map(
-      (name) => (run3) => run3.metrics?.[name] ?? null
-    ),
-    legend: "Lines: kill rate, oracle accuracy (tests passing on the canonical solution), line coverage, branch coverage. SemCoder published no figure for this track.",
-    reference: false
-  }
-};
-function trendChart(runs, suite) {
-  const spec = CHARTS[suite];
-  const shown = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS2);
-  if (!spec || shown.length === 0) return null;
-  const labels = shown.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
-  const series = (pick3) => `[${shown.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
-  const lines = [
-    "```mermaid",
-    "xychart-beta",
-    `    title "${spec.title}"`,
-    `    x-axis [${labels.join(", ")}]`,
-    `    y-axis "${spec.yLabel}" 0 --> 100`,
-    ...spec.series.map((pick3) => `    line ${series(pick3)}`)
-  ];
-  if (spec.reference) {
-    lines.push(`    line [${shown.map(() => SEMCODER_S_PUBLISHED[0].value).join(", ")}]`);
-  }
-  lines.push("```");
-  return lines.join("\n");
-}
-function trendSection(history, suite) {
-  const chart = history ? trendChart(history, suite) : null;
-  return chart ? `### Trend
-
-${chart}
-
-${CHARTS[suite].legend}` : null;
-}
-function gateSection(gate) {
-  if (!gate) return null;
-  return gate.failed ? `### Regression gate: failed
-
-${gate.messages.map((m) => `- ${m}`).join("\n")}` : "### Regression gate: passed";
-}
-function passTable(results) {
-  const ks = Object.keys(results.passAtK.base);
-  if (ks.length === 0) return "_No task was evaluated._";
-  const rows = [["base", ...ks.map((k2) => pct4(results.passAtK.base[k2]))]];
-  if (results.passAtK.plus) rows.push(["plus", ...ks.map((k2) => pct4(results.passAtK.plus?.[k2]))]);
-  return table(["", ...ks], rows);
-}
-function statusTable(results) {
-  const header = results.counts.plus ? ["status", "base", "plus"] : ["status", "samples"];
-  const rows = SAMPLE_STATUSES.map((status4) => [
-    status4,
-    String(results.counts.base[status4]),
-    ...results.counts.plus ? [String(results.counts.plus[status4])] : []
-  ]);
-  return table(header, rows);
-}
-function unsolved(results) {
-  const pick3 = results.suite === "humanevalplus" ? "plus" : "base";
-  const ids = Object.entries(results.results).filter(([, outcomes]) => !outcomes.some((outcome) => outcome[pick3] === "pass")).map(([taskId]) => taskId);
-  if (ids.length === 0) return null;
-  const shown = ids.slice(0, LIST_LIMIT).map((id) => escapeText(id)).join(", ");
-  const more = ids.length > LIST_LIMIT ? `, and ${ids.length - LIST_LIMIT} more` : "";
-  return `<details><summary>${plural2(ids.length, "task")} without a passing sample (${pick3})</summary>
-
-${shown}${more}
-
-</details>`;
-}
-function notes2(results) {
-  const out = [];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
-      (index) => !results.merged.shards.includes(index)
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
-    );
-  }
-  if (results.missingTasks.length > 0) {
-    out.push(
-      `${plural2(results.missingTasks.length, "task")} of the dataset had no sample and are not counted.`
-    );
-  }
-  if (results.skipped.length > 0) {
-    const first2 = results.skipped.slice(0, 5).map((item) => {
-      const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? "");
-      return `${where}: ${escapeText(item.reason)}`;
-    });
-    out.push(
-      `${plural2(results.skipped.length, "item")} skipped (${first2.join("; ")}${results.skipped.length > 5 ? "; \u2026" : ""}).`
-    );
-  }
-  if (results.excludedInputs.length > 0) {
-    out.push(
-      `${plural2(results.excludedInputs.length, "input")} left out: the canonical solution has no output for them.`
-    );
-  }
-  if (results.invalidInputs.count > 0) {
-    const action = results.invalidInputs.dropped ? "skipped" : "kept, as EvalPlus does";
-    out.push(
-      `${plural2(results.invalidInputs.count, "input")} of ${results.invalidInputs.tasks.map((t2) => escapeText(t2)).join(", ")} break their task's contract: ${action}.`
-    );
-  }
-  const limits = results.limits;
-  out.push(
-    results.suite === "humanevalplus" ? `Time limit per input: max(${limits.minTimeLimit} s, ${limits.timeLimitFactor} \xD7 the canonical solution's time).` : `Time limit per check: ${limits.checkTimeLimit} s.`
-  );
-  return out;
-}
-function renderSummary(results, options = {}) {
-  const title = SUITE_TITLES[results.suite];
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
-  const parts = [
-    `## ${title} benchmark`,
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}${scope}`
-    ].join(" \xB7 "),
-    passTable(results),
-    statusTable(results)
-  ];
-  const missing = unsolved(results);
-  if (missing) parts.push(missing);
-  parts.push(
-    notes2(results).map((line) => `- ${line}`).join("\n")
-  );
-  if (results.generation) parts.push(renderGeneration(results.generation));
-  const trend = trendSection(options.history, results.suite);
-  if (trend) parts.push(trend);
-  const gate = gateSection(options.gate);
-  if (gate) parts.push(gate);
-  return `${parts.join("\n\n")}
-`;
-}
-function summaryLines(results) {
-  const title = SUITE_TITLES[results.suite];
-  const lines = [
-    `${title}: ${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}`
-  ];
-  for (const [k2, value] of Object.entries(results.passAtK.base))
-    lines.push(`  base ${k2}: ${pct4(value)}`);
-  for (const [k2, value] of Object.entries(results.passAtK.plus ?? {}))
-    lines.push(`  plus ${k2}: ${pct4(value)}`);
-  return lines;
-}
-
-// src/bench/testgen/results.ts
-var rate2 = (numerator, denominator) => denominator === 0 ? null : numerator / denominator;
-function emptyMutantCounts() {
-  return { generated: 0, faulty: 0, killed: 0, survived: 0, notRun: 0 };
-}
-function countMutants(records) {
-  const counts2 = emptyMutantCounts();
-  counts2.generated = records.length;
-  for (const record2 of records) {
-    if (record2.verdict === null) continue;
-    counts2.faulty += 1;
-    if (record2.verdict === "killed") counts2.killed += 1;
-    else if (record2.verdict === "survived") counts2.survived += 1;
-    else counts2.notRun += 1;
-  }
-  return counts2;
-}
-function killRateOf(counts2) {
-  return rate2(counts2.killed, counts2.killed + counts2.survived);
-}
-function totalsOf(tasks) {
-  const sum = (pick3) => tasks.reduce((total, task2) => total + pick3(task2), 0);
-  const tests = {
-    generated: sum((t2) => t2.tests.generated),
-    valid: sum((t2) => t2.tests.valid),
-    passed: sum((t2) => t2.tests.passed),
-    failed: sum((t2) => t2.tests.failed),
-    errors: sum((t2) => t2.tests.errors)
-  };
-  const responses = {
-    total: sum((t2) => t2.responses.total),
-    parsed: sum((t2) => t2.responses.parsed)
-  };
-  const lines = {
-    covered: sum((t2) => t2.coverage.lines.covered),
-    total: sum((t2) => t2.coverage.lines.total)
-  };
-  const branches = {
-    covered: sum((t2) => t2.coverage.branches.covered),
-    total: sum((t2) => t2.coverage.branches.total)
-  };
-  const mutants = {
-    generated: sum((t2) => t2.mutants.generated),
-    faulty: sum((t2) => t2.mutants.faulty),
-    killed: sum((t2) => t2.mutants.killed),
-    survived: sum((t2) => t2.mutants.survived),
-    notRun: sum((t2) => t2.mutants.notRun)
-  };
-  return {
-    tasks: tasks.length,
-    reviewed: tasks.filter((t2) => t2.skipped === null).length,
-    tests,
-    responses,
-    syntaxValidity: rate2(responses.parsed, responses.total),
-    oracleAccuracy: rate2(tests.passed, tests.valid),
-    lines,
-    branches,
-    lineCoverage: rate2(lines.covered, lines.total),
-    branchCoverage: rate2(branches.covered, branches.total),
-    mutants,
-    killRate: killRateOf(mutants)
-  };
-}
-function taskRecord(tasks) {
-  return Object.fromEntries(
-    [...tasks].sort((a, b2) => compareTaskIds(a.taskId, b2.taskId)).map((t2) => [t2.taskId, t2])
-  );
-}
-function testgenFigures(results) {
-  const totals = results.totals;
-  return {
-    model: results.model,
-    suite: "testgen",
-    datasetMd5: results.dataset.md5,
-    passAt1: { base: null, plus: null },
-    samples: totals.mutants.faulty,
-    tasks: totals.tasks,
-    metrics: {
-      killRate: totals.killRate,
-      oracleAccuracy: totals.oracleAccuracy,
-      lineCoverage: totals.lineCoverage,
-      branchCoverage: totals.branchCoverage,
-      syntaxValidity: totals.syntaxValidity
-    }
-  };
-}
-
-// src/bench/testgen/merge.ts
-var figures = external_exports.object({ covered: external_exports.number(), total: external_exports.number() });
-var mutantCounts = external_exports.object({
-  generated: external_exports.number(),
-  faulty: external_exports.number(),
-  killed: external_exports.number(),
-  survived: external_exports.number(),
-  notRun: external_exports.number()
-});
-var testCounts = external_exports.object({
-  generated: external_exports.number(),
-  valid: external_exports.number(),
-  passed: external_exports.number(),
-  failed: external_exports.number(),
-  errors: external_exports.number()
-});
-var task = external_exports.object({
-  taskId: external_exports.string(),
-  entryPoint: external_exports.string(),
-  module: external_exports.string(),
-  skipped: external_exports.string().nullable(),
-  tests: testCounts,
-  responses: external_exports.object({ total: external_exports.number(), parsed: external_exports.number() }),
-  coverage: external_exports.object({ lines: figures, branches: figures }),
-  keptTests: external_exports.number(),
-  mutants: mutantCounts,
-  killRate: external_exports.number().nullable(),
-  mutantDetails: external_exports.array(
-    external_exports.object({
-      index: external_exports.number(),
-      operator: external_exports.enum([
-        "comparison",
-        "arithmetic",
-        "boolean",
-        "constant",
-        "negation",
-        "statement"
-      ]),
-      line: external_exports.number(),
-      evaluation: external_exports.enum(SAMPLE_STATUSES),
-      verdict: external_exports.enum(["killed", "survived", "not-run"]).nullable(),
-      killedBy: external_exports.array(external_exports.string())
-    })
-  )
-});
-var testgenResultsSchema = external_exports.object({
-  version: external_exports.literal(1),
-  suite: external_exports.literal("testgen"),
-  dataset: external_exports.object({ path: external_exports.string(), md5: external_exports.string() }),
-  model: external_exports.string().nullable(),
-  createdAt: external_exports.string(),
-  shard: external_exports.object({ index: external_exports.number(), count: external_exports.number() }).nullable(),
-  merged: external_exports.object({ shards: external_exports.array(external_exports.number()), count: external_exports.number() }).nullable(),
-  settings: external_exports.object({
-    api: external_exports.enum(["completions", "chat"]),
-    endpoint: external_exports.string(),
-    testsPerFunction: external_exports.number(),
-    maxRetries: external_exports.number(),
-    maxRounds: external_exports.number(),
-    testTimeout: external_exports.number(),
-    maxMutants: external_exports.number(),
-    limit: external_exports.number().nullable()
-  }),
-  totals: external_exports.unknown(),
-  llm: external_exports.object({
-    requests: external_exports.number(),
-    retries: external_exports.number(),
-    failures: external_exports.number(),
-    promptTokens: external_exports.number(),
-    completionTokens: external_exports.number()
-  }),
-  timings: external_exports.object({
-    totalMs: external_exports.number(),
-    reviewMs: external_exports.number(),
-    mutantsMs: external_exports.number(),
-    killMs: external_exports.number()
-  }),
-  notes: external_exports.array(external_exports.string()),
-  tasks: external_exports.record(external_exports.string(), task)
-});
-function parseTestgenResults(json2) {
-  const parsed2 = testgenResultsSchema.safeParse(json2);
-  if (!parsed2.success) return parsed2;
-  const tasks = Object.values(parsed2.data.tasks);
-  return { success: true, data: { ...parsed2.data, totals: totalsOf(tasks) } };
-}
-function mergeTestgen(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seen = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label: label2, results } of parts) {
-    const same = (what, mine, theirs) => {
-      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
-        throw new Error(
-          `${label2} has ${what} ${JSON.stringify(mine)}, but ${first2.label} has ${JSON.stringify(theirs)}: these are not shards of one run.`
-        );
-      }
-    };
-    if (!results.shard)
-      throw new Error(`${label2} is not a shard: it was not run with --shard K/N.`);
-    same("dataset md5", results.dataset.md5, reference.dataset.md5);
-    same("model", results.model, reference.model);
-    same("settings", results.settings, reference.settings);
-    same("shard count", results.shard.count, reference.shard?.count);
-    const other = seen.get(results.shard.index);
-    if (other) {
-      throw new Error(
-        `${label2} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`
-      );
-    }
-    seen.set(results.shard.index, label2);
-    for (const taskId of Object.keys(results.tasks)) {
-      const previous = owner.get(taskId);
-      if (previous) {
-        throw new Error(`${label2} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      }
-      owner.set(taskId, label2);
-    }
-  }
-  const all = parts.map((part) => part.results);
-  const tasks = all.flatMap((r2) => Object.values(r2.tasks));
-  const sum = (pick3) => all.reduce((t2, r2) => t2 + pick3(r2), 0);
-  const max = (pick3) => Math.max(...all.map(pick3));
-  return {
-    ...reference,
-    createdAt,
-    shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
-    totals: totalsOf(tasks),
-    llm: {
-      requests: sum((r2) => r2.llm.requests),
-      retries: sum((r2) => r2.llm.retries),
-      failures: sum((r2) => r2.llm.failures),
-      promptTokens: sum((r2) => r2.llm.promptTokens),
-      completionTokens: sum((r2) => r2.llm.completionTokens)
-    },
-    // Shards run in parallel: the merged run took as long as its slowest shard.
-    timings: {
-      totalMs: max((r2) => r2.timings.totalMs),
-      reviewMs: max((r2) => r2.timings.reviewMs),
-      mutantsMs: max((r2) => r2.timings.mutantsMs),
-      killMs: max((r2) => r2.timings.killMs)
-    },
-    notes: all.flatMap((r2) => r2.notes),
-    tasks: taskRecord(tasks)
-  };
-}
-
-// src/bench/testgen/summary.ts
-var MAX_TASK_ROWS = 200;
-var pct5 = (value) => value === null ? "\u2013" : `${(100 * value).toFixed(1)}%`;
-function figuresTable(results) {
-  const t2 = results.totals;
-  const m = t2.mutants;
-  return table(
-    ["figure", "value", "counted"],
-    [
-      [
-        "kill rate",
-        pct5(t2.killRate),
-        `${m.killed} of ${m.killed + m.survived} faulty mutants killed`
-      ],
-      [
-        "oracle accuracy",
-        pct5(t2.oracleAccuracy),
-        `${t2.tests.passed} of ${t2.tests.valid} valid tests pass on the canonical solution`
-      ],
-      ["line coverage", pct5(t2.lineCoverage), `${t2.lines.covered} of ${t2.lines.total} lines`],
-      [
-        "branch coverage",
-        pct5(t2.branchCoverage),
-        `${t2.branches.covered} of ${t2.branches.total} branches`
-      ],
-      [
-        "syntax validity",
-        pct5(t2.syntaxValidity),
-        `${t2.responses.parsed} of ${t2.responses.total} model responses held parsable Python`
-      ]
-    ]
-  );
-}
-function mutantLine(results) {
-  const m = results.totals.mutants;
-  const notRun = m.notRun > 0 ? `, ${m.notRun} not run (the time budget ran out; not counted)` : "";
-  const others = m.generated - m.faulty;
-  const uncounted = others > 0 ? `; the other ${others} behave alike there and are not counted` : "";
-  return `Mutants: ${m.generated} made by AST mutation of the entry points; ${m.faulty} faulty (the HumanEval+ inputs tell them apart from the canonical solution${uncounted}); ${m.killed} killed, ${m.survived} survived${notRun}. A mutant is killed when a kept test that passes on the canonical solution does not pass on it.`;
-}
-function taskRow(task2) {
-  return [
-    escapeText(task2.taskId),
-    task2.skipped ? escapeText(task2.skipped, 80) : `${task2.tests.valid}/${task2.tests.generated}`,
-    ratio(task2.tests.passed, task2.tests.valid),
-    ratio(task2.coverage.lines.covered, task2.coverage.lines.total),
-    ratio(task2.coverage.branches.covered, task2.coverage.branches.total),
-    String(task2.keptTests),
-    ratio(task2.mutants.killed, task2.mutants.killed + task2.mutants.survived)
-  ];
-}
-function taskTable(results) {
-  const tasks = Object.values(results.tasks);
-  const rows = tasks.slice(0, MAX_TASK_ROWS).map(taskRow);
-  const more = tasks.length > MAX_TASK_ROWS ? `
-
-(${tasks.length - MAX_TASK_ROWS} more in results.json)` : "";
-  const header = [
-    "task",
-    "valid/generated tests",
-    "oracle accuracy",
-    "lines",
-    "branches",
-    "kept tests",
-    "killed"
-  ];
-  return `<details><summary>Per task (${plural2(tasks.length, "task")})</summary>
-
-${table(header, rows)}${more}
-
-</details>`;
-}
-function renderTestgenSummary(results, options = {}) {
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
-  const parts = [
-    "## Test generation benchmark (HumanEval+)",
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.totals.tasks, "task")}, ${results.totals.reviewed} reviewed${scope}`
-    ].join(" \xB7 "),
-    figuresTable(results),
-    mutantLine(results),
-    taskTable(results)
-  ];
-  if (results.notes.length > 0) {
-    const shown = results.notes.slice(0, 10).map((note3) => `- ${escapeText(note3, 200)}`);
-    if (results.notes.length > 10)
-      shown.push(`- and ${results.notes.length - 10} more in results.json`);
-    parts.push(shown.join("\n"));
-  }
-  const trend = trendSection(options.history, "testgen");
-  if (trend) parts.push(trend);
-  const gate = gateSection(options.gate);
-  if (gate) parts.push(gate);
-  return `${parts.join("\n\n")}
-`;
-}
-function testgenLines(results) {
-  const t2 = results.totals;
-  return [
-    `Test generation: ${plural2(t2.tasks, "task")}, ${plural2(t2.mutants.faulty, "faulty mutant")}`,
-    `  kill rate: ${pct5(t2.killRate)} (${t2.mutants.killed}/${t2.mutants.killed + t2.mutants.survived})`,
-    `  oracle accuracy: ${pct5(t2.oracleAccuracy)} (${t2.tests.passed}/${t2.tests.valid})`,
-    `  line coverage: ${pct5(t2.lineCoverage)}, branch coverage: ${pct5(t2.branchCoverage)}`,
-    `  syntax validity: ${pct5(t2.syntaxValidity)}`
-  ];
-}
-
-// src/bench/merge.ts
-function parsed(part, parse3) {
-  const result = parse3(part.json);
-  if (result.success) return { label: part.label, results: result.data };
-  const issue2 = result.error.issues[0];
-  throw new Error(
-    `${part.label} is not a bench results file (${issue2?.path.join(".")}: ${issue2?.message}).`
-  );
-}
-var mergeCodegen = (parts, createdAt) => {
-  const results = mergeResults(
-    parts.map((p2) => parsed(p2, (json2) => suiteResultsSchema.safeParse(json2))),
-    createdAt
-  );
-  return {
-    lines: summaryLines(results),
-    report: {
-      results,
-      figures: historyFigures(results),
-      render: (history, gate) => renderSummary(results, { history, gate })
-    }
-  };
-};
-var mergeTestgenRun = (parts, createdAt) => {
-  const results = mergeTestgen(
-    parts.map((p2) => parsed(p2, parseTestgenResults)),
-    createdAt
-  );
-  return {
-    lines: testgenLines(results),
-    report: {
-      results,
-      figures: testgenFigures(results),
-      render: (history, gate) => renderTestgenSummary(results, { history, gate })
-    }
-  };
-};
-var MERGERS = {
-  humaneval: mergeCodegen,
-  humanevalplus: mergeCodegen,
-  testgen: mergeTestgenRun
-};
-function suiteOf(part) {
-  const suite = part.json?.suite;
-  return typeof suite === "string" ? suite : "(none)";
-}
-function mergeShards(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const suite = suiteOf(first2);
-  for (const part of parts) {
-    if (suiteOf(part) !== suite) {
-      throw new Error(
-        `${part.label} is suite ${suiteOf(part)}, but ${first2.label} is suite ${suite}: these are not shards of one run.`
-      );
-    }
-  }
-  const merger = MERGERS[suite];
-  if (!merger) {
-    throw new Error(`${first2.label} has suite ${suite}, which bench merge cannot combine.`);
-  }
-  return merger(parts, createdAt);
-}
-
-// src/bench/report.ts
-import { mkdir as mkdir8, writeFile as writeFile8 } from "node:fs/promises";
-import path18 from "node:path";
-async function writeBenchReport(outDir, report, options) {
-  await mkdir8(outDir, { recursive: true });
-  const resultsFile = path18.join(outDir, "results.json");
-  await writeFile8(resultsFile, `${JSON.stringify(report.results, null, 2)}
-`);
-  const entry = {
-    runId: options.runId,
-    date: options.now.toISOString(),
-    ...report.figures
-  };
-  const asked = options.gate.failBelow !== void 0 || options.gate.maxDrop !== void 0;
-  let runs;
-  let previous;
-  let appended = false;
-  if (options.historyFile) {
-    const history = await readHistory(options.historyFile);
-    previous = previousRun(history, entry);
-    const next = appendRun(history, entry);
-    if (next.appended) await writeHistory(options.historyFile, next.history);
-    appended = next.appended;
-    runs = next.history.runs;
-  }
-  const gate = asked ? checkGate(entry, previous, options.gate) : null;
-  const summary = report.render(runs, gate);
-  const summaryFile = path18.join(outDir, "summary.md");
-  await writeFile8(summaryFile, summary);
-  return { resultsFile, summaryFile, summary, gate, appended };
-}
-async function writeSuiteReport(outDir, results, options) {
-  const render2 = (history, gate) => renderSummary(results, { history, gate });
-  return writeBenchReport(outDir, { results, figures: historyFigures(results), render: render2 }, options);
-}
-
-// src/bench/samples.ts
-import { readFile as readFile8 } from "node:fs/promises";
-import { gunzipSync as gunzipSync2 } from "node:zlib";
-function parseSamples(text2, prompts) {
-  const samples = [];
-  const skipped = [];
-  text2.split("\n").forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === "") return;
-    let value;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      skipped.push({ taskId: null, line, reason: "not a JSON object" });
-      return;
-    }
-    const record2 = value ?? {};
-    const taskId = typeof record2.task_id === "string" ? record2.task_id : null;
-    if (taskId === null) {
-      skipped.push({ taskId: null, line, reason: "no string task_id" });
-      return;
-    }
-    const prompt = prompts.get(taskId);
-    if (prompt === void 0) {
-      skipped.push({ taskId, line, reason: "the task is not in the dataset" });
-      return;
-    }
-    if (typeof record2.solution === "string") {
-      samples.push({ taskId, solution: record2.solution });
-    } else if (typeof record2.completion === "string") {
-      samples.push({ taskId, solution: prompt + record2.completion });
-    } else {
-      skipped.push({ taskId, line, reason: "neither a string solution nor a string completion" });
-    }
-  });
-  return { samples, skipped };
-}
-async function readSamples(file2, prompts) {
-  let bytes;
-  try {
-    bytes = await readFile8(file2);
-  } catch (error62) {
-    throw new UsageError(
-      `Cannot read the samples file ${file2}: ${errorMessage(error62)}. Pass a .jsonl file with task_id and solution or completion.`
-    );
-  }
-  const content = bytes[0] === 31 && bytes[1] === 139 ? gunzipSync2(bytes) : bytes;
-  return parseSamples(content.toString("utf8"), prompts);
-}
-
-// src/bench/settings.ts
-import os4 from "node:os";
-var shard2 = external_exports.string().optional().transform((text2, context) => {
-  if (text2 === void 0) return null;
-  try {
-    return parseShard(text2);
-  } catch (error62) {
-    context.addIssue({
-      code: "custom",
-      message: error62.message.replace(/^--shard: /, "")
-    });
-    return external_exports.NEVER;
-  }
-});
-var percent3 = external_exports.coerce.number().min(0).max(100);
-var historyAndGate = {
-  history: external_exports.string().min(1).optional(),
-  failBelow: percent3.optional(),
-  maxDrop: percent3.optional(),
-  runId: external_exports.string().min(1).optional()
-};
-var needsHistoryForMaxDrop = (settings) => settings.maxDrop === void 0 || settings.history !== void 0;
-var maxDropMessage = {
-  message: "compares with the previous run: pass --history FILE too",
-  path: ["maxDrop"]
-};
-var benchEvaluateSettingsSchema = external_exports.object({
-  suite: external_exports.enum(EVAL_SUITES, {
-    message: `must be one of ${EVAL_SUITES.join(", ")}`
-  }),
-  dataset: external_exports.string().min(1).optional(),
-  samples: external_exports.string().min(1),
-  out: external_exports.string().min(1),
-  python: external_exports.string().min(1).default("python3"),
-  shard: shard2,
-  jobs: external_exports.coerce.number().int().positive().default(os4.availableParallelism()),
-  minTimeLimit: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.minTimeLimit),
-  timeLimitFactor: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.timeLimitFactor),
-  maxPhaseSeconds: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.maxPhaseSeconds),
-  checkTimeLimit: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.checkTimeLimit),
-  memoryLimit: external_exports.coerce.number().int().nonnegative().default(DEFAULT_LIMITS.memoryLimitMiB),
-  dropInvalidInputs: external_exports.boolean().default(false),
-  model: external_exports.string().min(1).optional(),
-  cacheDir: external_exports.string().min(1).optional(),
-  ...historyAndGate
-}).refine(needsHistoryForMaxDrop, maxDropMessage).refine((settings) => !(settings.shard && settings.history), {
-  message: "a shard is only part of a run: pass --history to `bench merge` instead",
-  path: ["history"]
-});
-var benchMergeSettingsSchema = external_exports.object({
-  out: external_exports.string().min(1),
-  shardDirs: external_exports.array(external_exports.string().min(1)).min(1, "give at least one shard directory"),
-  ...historyAndGate
-}).refine(needsHistoryForMaxDrop, maxDropMessage);
-
-// src/commands/bench.ts
-function finish2(results, report) {
-  finishLines(summaryLines(results), report);
-}
-function finishLines(figures2, report) {
-  const lines = [...figures2, `wrote ${report.resultsFile} and ${report.summaryFile}`];
-  process.stdout.write(`${lines.join("\n")}
-`);
-  if (report.gate?.failed) {
-    process.stderr.write(
-      `${report.gate.messages.map((m) => `semcoder-action: ${m}`).join("\n")}
-`
-    );
-    process.exitCode = 1;
-  }
-}
-function gateOf(settings) {
-  return { failBelow: settings.failBelow, maxDrop: settings.maxDrop };
-}
-async function runEvaluate(settings) {
-  const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(settings.suite, settings.dataset, { cacheDir });
-  const prompts = new Map(dataset.records.map((record2) => [record2.task_id, record2.prompt]));
-  const { samples, skipped } = await readSamples(settings.samples, prompts);
-  const now = /* @__PURE__ */ new Date();
-  const results = await evaluateSuite({
-    suite: settings.suite,
-    dataset,
-    samples,
-    skipped,
-    shard: settings.shard,
-    python: settings.python,
-    cacheDir,
-    jobs: settings.jobs,
-    limits: {
-      minTimeLimit: settings.minTimeLimit,
-      timeLimitFactor: settings.timeLimitFactor,
-      maxPhaseSeconds: settings.maxPhaseSeconds,
-      checkTimeLimit: settings.checkTimeLimit,
-      memoryLimitMiB: settings.memoryLimit,
-      dropInvalidInputs: settings.dropInvalidInputs
-    },
-    model: settings.model ?? null,
-    now: () => now
-  });
-  const report = await writeSuiteReport(settings.out, results, {
-    historyFile: settings.history,
-    runId: settings.runId ?? defaultRunId(process.env, now),
-    now,
-    gate: gateOf(settings)
-  });
-  finish2(results, report);
-}
-async function readShard(dir) {
-  const file2 = path19.join(dir, "results.json");
-  try {
-    return { label: file2, json: JSON.parse(await readFile9(file2, "utf8")) };
-  } catch (error62) {
-    throw new UsageError(
-      `Cannot read ${file2}: ${errorMessage(error62)}. Pass the --out directories of \`bench evaluate|run --shard K/N\` runs.`
-    );
-  }
-}
-var mergeFlag = (key2) => key2 === "shardDirs" ? "SHARD_DIR" : kebabFlag(key2);
-function registerBench(program2) {
-  const bench = program2.command("bench").description("Benchmarks: HumanEval, HumanEval+, test generation");
-  bench.command("evaluate").description("Score a samples file (EvalPlus format) on HumanEval or HumanEval+").requiredOption("--suite <suite>", "humaneval or humanevalplus").option("--dataset <file|url>", "the dataset (default: the canonical release, cached)").requiredOption("--samples <file>", "JSONL with task_id and solution or completion").requiredOption("--out <dir>", "where results.json and summary.md go").option("--python <path>", "Python 3.9+ interpreter that runs the samples", "python3").option("--shard <K/N>", "evaluate only shard K of N (merge them with bench merge)").option("--jobs <n>", "parallel evaluation processes (default: one per core)").option("--min-time-limit <s>", "per-input time limit floor, seconds (default 1)").option("--time-limit-factor <f>", "per-input limit: f x the canonical solution's time (4)").option("--max-phase-seconds <s>", "cap of one sample on one input set, seconds (60)").option("--check-time-limit <s>", "HumanEval: limit of the check program, seconds (3)").option("--memory-limit <MiB>", "address-space limit of an evaluation process, 0: none").option("--drop-invalid-inputs", "skip inputs that break their task's contract", false).option("--model <id>", "the model that wrote the samples (for the report and history)").option("--cache-dir <dir>", "downloads and ground truth ($SEMCODER_CACHE)").option("--history <file>", "append this run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when pass@1 is below this").option("--max-drop <points>", "exit 1 when pass@1 dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (raw) => {
-    await runEvaluate(parseSettings(benchEvaluateSettingsSchema, raw));
-  });
-  bench.command("merge").description("Combine the results of bench evaluate|run --shard runs into one report").argument("<SHARD_DIR...>", "the --out directories of the shards").requiredOption("--out <dir>", "where the merged results.json and summary.md go").option("--history <file>", "append the merged run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when pass@1 is below this").option("--max-drop <points>", "exit 1 when pass@1 dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (shardDirs, raw) => {
-    const settings = parseSettings(benchMergeSettingsSchema, { ...raw, shardDirs }, mergeFlag);
-    if (await isSwebenchShard(settings.shardDirs[0])) {
-      process.exitCode = await runSwebenchMerge(settings);
-      return;
-    }
-    const parts = await Promise.all(settings.shardDirs.map(readShard));
-    const now = /* @__PURE__ */ new Date();
-    let merged;
-    try {
-      merged = mergeShards(parts, now.toISOString());
-    } catch (error62) {
-      throw new UsageError(errorMessage(error62));
-    }
-    const report = await writeBenchReport(settings.out, merged.report, {
-      historyFile: settings.history,
-      runId: settings.runId ?? defaultRunId(process.env, now),
-      now,
-      gate: gateOf(settings)
-    });
-    finishLines(merged.lines, report);
-  });
-  return bench;
-}
-
-// src/bench/run-settings.ts
-import os5 from "node:os";
-var shard3 = external_exports.string().optional().transform((text2, context) => {
-  if (text2 === void 0) return null;
-  try {
-    return parseShard(text2);
-  } catch (error62) {
-    context.addIssue({
-      code: "custom",
-      message: error62.message.replace(/^--shard: /, "")
-    });
-    return external_exports.NEVER;
-  }
-});
-var count2 = (min, max) => external_exports.coerce.number().int().min(min).max(max);
-var seconds2 = external_exports.coerce.number().positive();
-var percent4 = external_exports.coerce.number().min(0).max(100);
-var DEFAULT_MAX_MUTANTS = 20;
-var benchRunSettingsSchema = external_exports.object({
-  suite: external_exports.enum(BENCH_SUITES, {
-    message: `must be one of ${BENCH_SUITES.join(", ")}`
-  }),
-  dataset: external_exports.string().min(1).optional(),
-  out: external_exports.string().min(1),
-  endpoint: external_exports.url({ message: "must be an http(s) URL such as http://localhost:8000/v1" }).optional(),
-  replay: external_exports.string().min(1).optional(),
-  record: external_exports.string().min(1).optional(),
-  model: external_exports.string().min(1).default(DEFAULT_MODEL),
-  api: external_exports.enum(["completions", "chat"]).default("completions"),
-  apiKey: external_exports.string().optional(),
-  limit: count2(1, 1e6).optional(),
-  shard: shard3,
-  python: external_exports.string().min(1).default("python3"),
-  samplesPerTask: count2(1, 1e3).default(1),
-  temperature: external_exports.coerce.number().min(0).max(2).default(0),
-  topP: external_exports.coerce.number().gt(0).max(1).optional(),
-  maxTokens: count2(16, 32768).default(1024),
-  concurrency: count2(1, 256).default(4),
-  waitForEndpoint: external_exports.coerce.number().min(0).default(0),
-  requestTimeout: seconds2.default(300),
-  requestRetries: count2(0, 20).default(4),
-  jobs: external_exports.coerce.number().int().positive().default(os5.availableParallelism()),
-  memoryLimit: external_exports.coerce.number().int().nonnegative().default(DEFAULT_LIMITS.memoryLimitMiB),
-  cacheDir: external_exports.string().min(1).optional(),
-  // Test generation (testgen): the review engine's knobs, and the mutants.
-  testsPerFunction: count2(1, 100).default(8),
-  maxRetries: count2(0, 10).default(2),
-  maxRounds: count2(1, 10).default(2),
-  testTimeout: seconds2.default(10),
-  budget: seconds2.default(3600),
-  maxMutants: count2(1, 1e3).default(DEFAULT_MAX_MUTANTS),
-  // History and the regression gate.
-  history: external_exports.string().min(1).optional(),
-  failBelow: percent4.optional(),
-  maxDrop: percent4.optional(),
-  runId: external_exports.string().min(1).optional()
-}).superRefine((settings, ctx) => {
-  const issue2 = (path24, message) => ctx.addIssue({ code: "custom", path: [path24], message });
-  if (!settings.endpoint === !settings.replay) {
-    issue2(
-      "endpoint",
-      settings.endpoint ? "give either --endpoint or --replay, not both" : "required: the model endpoint URL (or --replay DIR to answer from a recording)"
-    );
-  }
-  if (settings.record && settings.replay) issue2("record", "cannot record while replaying");
-  if (settings.samplesPerTask > 1 && settings.temperature === 0) {
-    issue2(
-      "samplesPerTask",
-      "several samples of a greedy decoder are all the same: pass --temperature above 0 (e.g. 0.8) for pass@k"
-    );
-  }
-  if (settings.suite === "testgen" && settings.samplesPerTask > 1) {
-    issue2("samplesPerTask", "the testgen suite reviews each task once: leave it at 1");
-  }
-  if (settings.maxDrop !== void 0 && settings.history === void 0) {
-    issue2("maxDrop", "compares with the previous run: pass --history FILE too");
-  }
-  if (settings.shard && settings.history) {
-    issue2("history", "a shard is only part of a run: pass --history to `bench merge` instead");
-  }
-});
-
-// src/bench/codegen.ts
-import { mkdir as mkdir9, writeFile as writeFile9 } from "node:fs/promises";
-import path20 from "node:path";
 
 // src/bench/generate.ts
 var BREAK_AFTER = 3;
@@ -51638,9 +50783,9 @@ async function withoutFunctions(entries, options) {
 }
 
 // src/bench/track.ts
-function scopeTasks(taskIds, limit2, shard4) {
+function scopeTasks(taskIds, limit2, shard3) {
   const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
-  return shardTasks(limit2 === void 0 ? sorted2 : sorted2.slice(0, limit2), shard4);
+  return shardTasks(limit2 === void 0 ? sorted2 : sorted2.slice(0, limit2), shard3);
 }
 function createRunClient(settings) {
   return createModelClient({
@@ -51661,12 +50806,12 @@ function gateOf2(settings, context) {
 
 // src/bench/codegen.ts
 async function writeSamples(outDir, samples) {
-  await mkdir9(outDir, { recursive: true });
+  await mkdir6(outDir, { recursive: true });
   const lines = samples.map(
     (s) => `${JSON.stringify({ task_id: s.taskId, completion: s.completion })}
 `
   );
-  await writeFile9(path20.join(outDir, "samples.jsonl"), lines.join(""));
+  await writeFile6(path13.join(outDir, "samples.jsonl"), lines.join(""));
 }
 async function generate2(settings, tasks, context) {
   const client = createRunClient(settings);
@@ -51790,12 +50935,700 @@ async function runCodegenTrack(settings, context) {
   };
 }
 
+// src/bench/swebench/track.ts
+import path18 from "node:path";
+
+// src/bench/swebench/environment.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { readFile as readFile7, rm as rm4, writeFile as writeFile8 } from "node:fs/promises";
+import path16 from "node:path";
+
+// src/bench/swebench/git.ts
+import { execFile as execFile2 } from "node:child_process";
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir7, mkdtemp as mkdtemp2, rename as rename3, rm as rm3, writeFile as writeFile7 } from "node:fs/promises";
+import path14 from "node:path";
+import { promisify as promisify2 } from "node:util";
+var run2 = promisify2(execFile2);
+var COMMIT_ENV = {
+  GIT_AUTHOR_NAME: "semcoder-action",
+  GIT_AUTHOR_EMAIL: "semcoder-action@localhost",
+  GIT_AUTHOR_DATE: "2000-01-01T00:00:00Z",
+  GIT_COMMITTER_NAME: "semcoder-action",
+  GIT_COMMITTER_EMAIL: "semcoder-action@localhost",
+  GIT_COMMITTER_DATE: "2000-01-01T00:00:00Z"
+};
+var InstanceError = class extends Error {
+};
+async function git2(cwd, args, env = {}) {
+  const { stdout } = await run2("git", args, {
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...env },
+    maxBuffer: 256 << 20
+  });
+  return stdout.trim();
+}
+function gitMessage(error62) {
+  const stderr = error62.stderr?.trim();
+  return (stderr || errorMessage(error62)).split("\n").slice(-3).join(" ");
+}
+async function hasCommit(dir, sha) {
+  try {
+    await git2(dir, ["cat-file", "-e", `${sha}^{commit}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function cloneName(repo) {
+  return repo.replace("/", "__");
+}
+function findLocalClone(reposDir, repo) {
+  for (const candidate of [cloneName(repo), repo]) {
+    const dir = path14.join(reposDir, candidate);
+    if (existsSync3(path14.join(dir, ".git")) || existsSync3(path14.join(dir, "HEAD"))) return dir;
+  }
+  return null;
+}
+async function sourceRepository(repo, commits, options) {
+  const local = options.reposDir ? findLocalClone(options.reposDir, repo) : null;
+  if (local) {
+    for (const sha of commits) {
+      if (!await hasCommit(local, sha)) {
+        throw new InstanceError(
+          `commit ${sha} is not in ${local}: fetch it (git -C ${local} fetch origin ${sha}) or update the clone.`
+        );
+      }
+    }
+    return local;
+  }
+  const cached2 = path14.join(options.cacheDir, "swebench", "clones", `${cloneName(repo)}.git`);
+  const url2 = `${options.cloneBase.replace(/\/+$/, "")}/${repo}.git`;
+  const where = options.reposDir ? ` (no clone of ${repo} in ${options.reposDir})` : "";
+  if (!existsSync3(cached2)) {
+    await mkdir7(path14.dirname(cached2), { recursive: true });
+    const temp = await mkdtemp2(`${cached2}.partial-`);
+    try {
+      await git2(path14.dirname(cached2), ["clone", "--quiet", "--bare", url2, temp]);
+      await rename3(temp, cached2);
+    } catch (error62) {
+      await rm3(temp, { recursive: true, force: true });
+      if (!existsSync3(path14.join(cached2, "HEAD"))) {
+        throw new InstanceError(`cannot clone ${url2}${where}: ${gitMessage(error62)}`);
+      }
+    }
+  }
+  for (const sha of commits) {
+    if (await hasCommit(cached2, sha)) continue;
+    try {
+      await git2(cached2, ["fetch", "--quiet", url2, sha]);
+    } catch (error62) {
+      throw new InstanceError(`commit ${sha} is not in ${url2}${where}: ${gitMessage(error62)}`);
+    }
+  }
+  return cached2;
+}
+async function workRepository(source, dir) {
+  await git2(path14.dirname(dir), ["clone", "--quiet", "--shared", "--no-checkout", source, dir]);
+}
+async function checkoutCopy(source, commit, dir) {
+  await mkdir7(path14.dirname(dir), { recursive: true });
+  await git2(path14.dirname(dir), ["clone", "--quiet", "--no-checkout", source, dir]);
+  await git2(dir, ["-c", "advice.detachedHead=false", "checkout", "--quiet", commit]);
+}
+async function commitPatch(dir, base, patch, message) {
+  const work = await mkdtemp2(path14.join(dir, ".git", "semcoder-patch-"));
+  const env = { GIT_INDEX_FILE: path14.join(work, "index") };
+  try {
+    const patchFile = path14.join(work, "gold.patch");
+    await writeFile7(patchFile, patch.endsWith("\n") ? patch : `${patch}
+`);
+    await git2(dir, ["read-tree", base], env);
+    try {
+      await git2(dir, ["apply", "--cached", "--whitespace=nowarn", patchFile], env);
+    } catch (error62) {
+      throw new InstanceError(`the gold patch does not apply at ${base}: ${gitMessage(error62)}`);
+    }
+    const tree = await git2(dir, ["write-tree"], env);
+    const head = await git2(dir, ["commit-tree", tree, "-p", base, "-m", message], COMMIT_ENV);
+    await git2(dir, ["update-ref", "refs/semcoder/gold", head]);
+    return head;
+  } finally {
+    await rm3(work, { recursive: true, force: true });
+  }
+}
+async function addedLines(dir, base, head) {
+  const diff = await git2(dir, [
+    "diff",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "-U0",
+    base,
+    head,
+    "--",
+    "*.py"
+  ]);
+  return parseAddedLines(diff);
+}
+async function lineCount(dir, commit, file2) {
+  try {
+    const text2 = await git2(dir, ["show", `${commit}:${file2}`]);
+    return text2 === "" ? 0 : text2.split("\n").length;
+  } catch {
+    return 0;
+  }
+}
+
+// src/bench/swebench/process.ts
+import { spawn as spawn5 } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir8 } from "node:fs/promises";
+import path15 from "node:path";
+var TAIL_BYTES = 16 * 1024;
+function lastLines(text2, lines = 25) {
+  return text2.trimEnd().split("\n").slice(-lines).join("\n");
+}
+async function runStep(title, argv, options) {
+  await mkdir8(path15.dirname(options.logFile), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  log.write(`$ ${title}
+`);
+  let tail = Buffer.alloc(0);
+  const keep = (chunk) => {
+    log.write(chunk);
+    tail = Buffer.concat([tail, chunk]);
+    if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
+  };
+  const result = await new Promise((resolve2) => {
+    const child = spawn5(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
+    let timedOut2 = false;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut2 = true;
+      killGroup();
+    }, options.timeoutSec * 1e3);
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (error62) => {
+      clearTimeout(timer);
+      resolve2({ ok: false, status: `could not start: ${error62.message}`, tail: "" });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      killGroup();
+      const status4 = timedOut2 ? `killed after ${options.timeoutSec} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
+      resolve2({ ok: !timedOut2 && code === 0, status: status4, tail: "" });
+    });
+  });
+  const text2 = tail.toString("utf8");
+  log.write(`[${result.status}]
+
+`);
+  await new Promise((resolve2) => log.end(resolve2));
+  return { ...result, tail: lastLines(text2) };
+}
+
+// src/bench/swebench/environment.ts
+var DEFAULT_INSTALL = "python -m pip install -e .";
+function defaultSetupCommand(files) {
+  return files.setupPy || files.pyproject ? DEFAULT_INSTALL : null;
+}
+function environmentKey(repo, setupCommit, setupCommand, python) {
+  const digest = sha256(JSON.stringify([repo, setupCommit, setupCommand, python])).slice(0, 16);
+  return `${repo.replace(/[^A-Za-z0-9_.-]+/g, "__")}-${setupCommit.slice(0, 12)}-${digest}`;
+}
+function setupEnv(source, venv) {
+  const env = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === void 0 || looksSecret(name)) continue;
+    if (name === "PYTHONPATH" || name === "PYTHONHOME" || name === "VIRTUAL_ENV") continue;
+    env[name] = value;
+  }
+  env.VIRTUAL_ENV = venv;
+  env.PATH = [path16.join(venv, "bin"), source.PATH ?? ""].filter(Boolean).join(path16.delimiter);
+  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  return env;
+}
+var Environments = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  failed = /* @__PURE__ */ new Map();
+  async prepare(request) {
+    const { setupCommand, python } = this.options;
+    const key2 = environmentKey(request.repo, request.setupCommit, setupCommand, python);
+    const known = this.failed.get(key2);
+    if (known) return { ...known, cached: true };
+    const root = path16.join(this.options.cacheDir, "swebench", "envs", key2);
+    const ready = await readReady(root);
+    if (ready && await this.usable(ready.python)) {
+      return {
+        ok: true,
+        key: key2,
+        python: ready.python,
+        cached: true,
+        setupCommand: ready.setupCommand
+      };
+    }
+    const built = await this.build(key2, root, request);
+    if (!built.ok) this.failed.set(key2, built);
+    return built;
+  }
+  /** What keeps `python` from running the executor (pytest, coverage.py), or null. */
+  async problem(python) {
+    try {
+      await checkInterpreter(python, { PATH: process.env.PATH ?? "" });
+      return null;
+    } catch (error62) {
+      const message = errorMessage(error62);
+      return /cannot run the generated tests: (.*?)\. Install/.exec(message)?.[1] ?? message;
+    }
+  }
+  async usable(python) {
+    return await this.problem(python) === null;
+  }
+  async build(key2, root, request) {
+    await rm4(root, { recursive: true, force: true });
+    const src = path16.join(root, "src");
+    let command = this.options.setupCommand;
+    const fail = async (reason, tail) => {
+      await rm4(root, { recursive: true, force: true });
+      return {
+        ok: false,
+        key: key2,
+        cached: false,
+        setupCommand: command,
+        reason,
+        logTail: tail
+      };
+    };
+    try {
+      await checkoutCopy(request.source, request.setupCommit, src);
+    } catch (error62) {
+      const why = errorMessage(error62);
+      return fail(`cannot check out environment_setup_commit ${request.setupCommit}: ${why}`, null);
+    }
+    let python;
+    try {
+      python = await this.createVenv(path16.join(root, "venv"));
+    } catch (error62) {
+      const why = errorMessage(error62);
+      return fail(`cannot create a virtual environment with ${this.options.python}: ${why}`, null);
+    }
+    command ??= defaultSetupCommand({
+      setupPy: existsSync4(path16.join(src, "setup.py")),
+      pyproject: existsSync4(path16.join(src, "pyproject.toml"))
+    });
+    const step = {
+      cwd: src,
+      env: setupEnv(process.env, path16.join(root, "venv")),
+      timeoutSec: this.options.setupTimeoutSec,
+      logFile: request.logFile
+    };
+    if (command) {
+      const installed = await runStep(command, ["sh", "-c", command], step);
+      if (!installed.ok) {
+        return fail(`the setup command failed (${installed.status}): ${command}`, installed.tail);
+      }
+    }
+    const tools = await this.ensureTools(python, step);
+    if (tools) return fail(tools.reason, tools.tail);
+    const ready = { python, setupCommand: command };
+    await writeFile8(path16.join(root, "ready.json"), `${JSON.stringify(ready)}
+`);
+    return { ok: true, key: key2, python, cached: false, setupCommand: command };
+  }
+  async createVenv(venv) {
+    const made = await runJsonHelper(
+      "swebench_venv.py",
+      { venv },
+      // It reads the tool interpreter's own site-packages from sys.path.
+      { python: this.options.python, needsSite: true }
+    );
+    return made.python;
+  }
+  /**
+   * The venv sees the tool's pytest and coverage.py, unless the project installed older ones
+   * of its own: then install the versions the executor needs. Null when they are usable.
+   */
+  async ensureTools(python, step) {
+    if (await this.usable(python)) return null;
+    const tools = [`pytest>=${MIN_PYTEST.join(".")}`, `coverage>=${MIN_COVERAGE.join(".")}`];
+    const argv = [python, "-m", "pip", "install", ...tools];
+    const installed = await runStep(`pip install ${tools.join(" ")}`, argv, step);
+    const problem = await this.problem(python);
+    if (installed.ok && problem === null) return null;
+    return {
+      reason: `pytest >= ${MIN_PYTEST.join(".")} and coverage.py >= ${MIN_COVERAGE.join(".")} cannot be installed into the environment (pip: ${installed.status}; ${problem ?? "installed"})`,
+      tail: installed.tail
+    };
+  }
+};
+async function readReady(root) {
+  try {
+    return JSON.parse(await readFile7(path16.join(root, "ready.json"), "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+// src/bench/swebench/instance.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdtemp as mkdtemp3, rm as rm5 } from "node:fs/promises";
+import os5 from "node:os";
+import path17 from "node:path";
+
+// src/bench/swebench/targets.ts
+var PATCH_TARGET = "<gold patch>";
+function importRootOf(file2, module) {
+  const modulePath = module.split(".").join("/");
+  for (const suffix of [`${modulePath}.py`, `${modulePath}/__init__.py`]) {
+    if (file2 === suffix) return "";
+    if (file2.endsWith(`/${suffix}`)) return file2.slice(0, -suffix.length - 1);
+  }
+  return "";
+}
+function functionTarget(fn) {
+  return {
+    id: `${fn.file}::${fn.qualname}`,
+    file: fn.file,
+    qualname: fn.qualname,
+    start: fn.start,
+    end: fn.end,
+    changedLines: fn.changedLines,
+    importRoot: importRootOf(fn.file, fn.module)
+  };
+}
+function testFiles(kept) {
+  return kept.map((file2) => ({
+    name: file2.name,
+    content: file2.content,
+    functionId: file2.function
+  }));
+}
+function patchTargets(files, functions, filter) {
+  const wanted = pathFilter(filter);
+  return files.filter((f) => wanted(f.file) && f.lines.length > 0 && f.length > 0).map((f) => ({
+    id: `patch:${f.file}`,
+    file: f.file,
+    qualname: PATCH_TARGET,
+    start: 1,
+    end: f.length,
+    changedLines: f.lines,
+    importRoot: functions.find((fn) => fn.file === f.file)?.importRoot ?? functions[0]?.importRoot ?? ""
+  }));
+}
+
+// src/bench/swebench/instance.ts
+var NO_USAGE = { requests: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0 };
+function instanceFolder(instanceId) {
+  return instanceId.replace(/[^A-Za-z0-9_.-]+/g, "_");
+}
+function blank(record2) {
+  return {
+    instanceId: record2.instance_id,
+    repo: record2.repo,
+    baseCommit: record2.base_commit,
+    headCommit: null,
+    status: "error",
+    reason: "",
+    environment: null,
+    functions: [],
+    tests: [],
+    counts: emptyCounts2(),
+    patchCoverage: null,
+    reviewDir: null,
+    llm: NO_USAGE,
+    timings: { totalMs: 0, setupMs: 0, reviewMs: 0, executeMs: 0 }
+  };
+}
+async function evaluateInstance(record2, context) {
+  const started = Date.now();
+  const result = blank(record2);
+  const work = await mkdtemp3(path17.join(os5.tmpdir(), "semcoder-swebench-"));
+  try {
+    await evaluate(record2, context, work, result);
+  } catch (error62) {
+    result.status = "error";
+    result.reason = errorMessage(error62).split("\n")[0] ?? "";
+  } finally {
+    await rm5(work, { recursive: true, force: true });
+    result.timings.totalMs = Date.now() - started;
+  }
+  return result;
+}
+async function evaluate(record2, context, work, result) {
+  const folder = path17.join("instances", instanceFolder(record2.instance_id));
+  const change = await prepareChange(record2, context, path17.join(work, "repo"));
+  result.headCommit = change.head;
+  const python = await prepareEnvironment(record2, context, change.source, folder, result);
+  if (python === null) return;
+  const reviewStarted = Date.now();
+  const review = await runReview({
+    ...context.review,
+    repo: change.repo,
+    base: change.base,
+    head: change.head,
+    python,
+    out: path17.join(context.out, folder, "review"),
+    background: record2.problem_statement
+  });
+  result.timings.reviewMs = Date.now() - reviewStarted;
+  result.reviewDir = path17.join(folder, "review");
+  result.llm = review.report.llm;
+  result.functions = functionRows(review.report, []);
+  const unanswered = modelFailure(review.report);
+  if (unanswered) {
+    result.status = "error";
+    result.reason = unanswered;
+    return;
+  }
+  const executeStarted = Date.now();
+  await beforeAndAfter(review.report, change, context.review, python, result);
+  result.timings.executeMs = Date.now() - executeStarted;
+  const verdict = review.report.functions.length === 0 ? {
+    status: "no-success",
+    reason: "the gold patch changes no Python function the review could test"
+  } : judge(result.counts, result.tests.length);
+  result.status = verdict.status;
+  result.reason = verdict.reason;
+}
+async function prepareChange(record2, context, repo) {
+  const source = await sourceRepository(
+    record2.repo,
+    [record2.base_commit, record2.environment_setup_commit],
+    context.source
+  );
+  await workRepository(source, repo);
+  const base = record2.base_commit;
+  const head = await commitPatch(repo, base, record2.patch, `gold patch of ${record2.instance_id}`);
+  return { source, repo, base, head };
+}
+async function prepareEnvironment(record2, context, source, folder, result) {
+  const started = Date.now();
+  const logFile = path17.join(context.out, folder, "setup.log");
+  const env = await context.environments.prepare({
+    repo: record2.repo,
+    setupCommit: record2.environment_setup_commit,
+    source,
+    logFile
+  });
+  result.timings.setupMs = Date.now() - started;
+  result.environment = {
+    key: env.key,
+    cached: env.cached,
+    setupCommand: env.setupCommand,
+    logTail: env.ok ? null : env.logTail,
+    log: !env.cached && existsSync5(logFile) ? path17.join(folder, "setup.log") : null
+  };
+  if (env.ok) return env.python;
+  result.status = "environment-error";
+  result.reason = env.reason;
+  return null;
+}
+async function beforeAndAfter(report, change, review, python, result) {
+  const kept = keptFiles(report);
+  const functions = dedupe(report.functions.map(functionTarget));
+  const patched = patchTargets(await patchFiles(change), functions, review);
+  const tests = testFiles(kept);
+  const options = executeOptions(review, python);
+  const before = tests.length > 0 ? await runAt(change.repo, change.base, functions, tests, options) : null;
+  const after = await runAt(change.repo, change.head, [...functions, ...patched], tests, options);
+  result.tests = pairResults(kept, before?.tests ?? [], after.tests);
+  result.counts = countTransitions(result.tests);
+  result.functions = functionRows(report, result.tests);
+  result.patchCoverage = patchCoverage(patched, after);
+}
+function functionRows(report, tests) {
+  return report.functions.map((fn) => ({
+    file: fn.file,
+    qualname: fn.qualname,
+    status: fn.status,
+    kept: tests.filter((t2) => t2.function === `${fn.file}::${fn.qualname}`).length,
+    skipped: fn.skipped
+  }));
+}
+function modelFailure(report) {
+  const reviewed = report.functions;
+  if (reviewed.length === 0) return null;
+  if (reviewed.some((fn) => fn.responses.total > 0 || !fn.skipped)) return null;
+  return `no model answer for any changed function: ${reviewed[0].skipped}`;
+}
+function dedupe(targets) {
+  return [...new Map(targets.map((t2) => [t2.id, t2])).values()];
+}
+async function patchFiles({ repo, base, head }) {
+  const added = await addedLines(repo, base, head);
+  return Promise.all(
+    [...added].map(async ([file2, lines]) => ({
+      file: file2,
+      lines,
+      length: await lineCount(repo, head, file2)
+    }))
+  );
+}
+function executeOptions(review, python) {
+  return {
+    python,
+    testTimeoutSec: review.testTimeout,
+    budgetSec: review.budget,
+    reruns: review.reruns,
+    memoryBytes: review.memoryMb * 1024 * 1024,
+    passEnv: review.passEnv
+  };
+}
+async function runAt(repo, commit, functions, tests, options) {
+  const executor = await Executor.create(repo, commit, options);
+  try {
+    return await executor.run(functions, tests);
+  } finally {
+    await executor.dispose();
+  }
+}
+function patchCoverage(targets, after) {
+  const figures2 = { covered: 0, total: 0, missing: [] };
+  for (const target2 of targets) {
+    const coverage = after.coverage[target2.id];
+    if (!coverage) continue;
+    figures2.covered += coverage.changedLines.covered;
+    figures2.total += coverage.changedLines.total;
+    if (coverage.missingChangedLines.length > 0) {
+      figures2.missing.push({ file: target2.file, lines: coverage.missingChangedLines });
+    }
+  }
+  return figures2;
+}
+
+// src/bench/swebench/track.ts
+async function runSwebenchTrack(options) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const started = Date.now();
+  const { records, unknown: unknown2 } = selectInstances(
+    options.dataset.records,
+    options.selection,
+    options.shard
+  );
+  const environments = new Environments({
+    python: options.python,
+    cacheDir: options.cacheDir,
+    setupCommand: options.setupCommand,
+    setupTimeoutSec: options.setupTimeoutSec
+  });
+  const out = path18.resolve(options.out);
+  const results = [];
+  for (const [index, record2] of records.entries()) {
+    const result = await evaluateInstance(record2, {
+      review: options.review,
+      environments,
+      source: {
+        reposDir: options.reposDir,
+        cacheDir: options.cacheDir,
+        cloneBase: options.cloneBase
+      },
+      out
+    });
+    results.push(result);
+    options.onInstance?.(result, index, records.length);
+  }
+  return buildSwebenchResults({
+    dataset: { path: options.dataset.source, md5: options.dataset.md5 },
+    model: options.review.model,
+    createdAt: now().toISOString(),
+    selection: options.selection,
+    shard: options.shard,
+    results,
+    skipped: [
+      ...options.dataset.warnings.map((reason) => ({ instanceId: null, reason })),
+      ...unknown2.map((id) => ({ instanceId: id, reason: "not in the dataset (--instances)" }))
+    ],
+    setup: { command: options.setupCommand, timeoutSec: options.setupTimeoutSec },
+    timings: { totalMs: Date.now() - started }
+  });
+}
+function reviewSettings(settings, maxFunctions) {
+  return parseSettings(reviewSettingsSchema, {
+    base: "HEAD",
+    endpoint: settings.endpoint,
+    replay: settings.replay,
+    record: settings.record,
+    model: settings.model,
+    api: settings.api,
+    apiKey: settings.apiKey,
+    python: settings.python,
+    testTimeout: settings.testTimeout,
+    concurrency: settings.concurrency,
+    maxFunctions,
+    testsPerFunction: settings.testsPerFunction,
+    maxRetries: settings.maxRetries,
+    maxRounds: settings.maxRounds,
+    waitForEndpoint: settings.waitForEndpoint,
+    requestTimeout: settings.requestTimeout,
+    requestRetries: settings.requestRetries,
+    reruns: settings.reruns,
+    budget: settings.budget,
+    memoryMb: settings.memoryMb
+  });
+}
+function progressLine(result, index, total) {
+  const why = result.reason ? `: ${result.reason}` : "";
+  return `[${index + 1}/${total}] ${result.instanceId} ${result.status}${why}`;
+}
+var swebenchTrack = async (settings, context) => {
+  const flags = settings.swebench;
+  if (!flags) throw new Error(`the SWE-bench track cannot run suite ${settings.suite}`);
+  const review = reviewSettings(settings, flags.maxFunctions);
+  const cacheDir = settings.cacheDir ?? defaultCacheDir();
+  const dataset = await loadDataset("swebench", settings.dataset, { cacheDir });
+  const results = await runSwebenchTrack({
+    dataset,
+    selection: { instances: flags.instances, limit: settings.limit ?? null },
+    shard: settings.shard,
+    review,
+    python: settings.python,
+    out: settings.out,
+    reposDir: flags.reposDir ? path18.resolve(flags.reposDir) : null,
+    cloneBase: flags.cloneBase,
+    setupCommand: flags.setupCommand ?? null,
+    setupTimeoutSec: flags.setupTimeout,
+    cacheDir,
+    now: () => context.now,
+    onInstance: (result, index, total) => context.log(progressLine(result, index, total))
+  });
+  const report = swebenchReport(results);
+  const written = await writeBenchReport(settings.out, report, {
+    historyFile: settings.history,
+    runId: context.runId,
+    now: context.now,
+    gate: gateOf2(settings, context)
+  });
+  return {
+    suite: "swebench",
+    lines: swebenchSummaryLines(results),
+    report: written,
+    figures: report.figures
+  };
+};
+
 // src/bench/testgen/track.ts
-import path23 from "node:path";
+import path21 from "node:path";
 
 // src/bench/testgen/inputs.ts
-import { mkdir as mkdir10, rm as rm7, writeFile as writeFile11 } from "node:fs/promises";
-import path22 from "node:path";
+import { mkdir as mkdir9, rm as rm7, writeFile as writeFile10 } from "node:fs/promises";
+import path20 from "node:path";
 
 // src/bench/mutants.ts
 async function generateMutants(targets, options) {
@@ -51807,9 +51640,9 @@ async function generateMutants(targets, options) {
 }
 
 // src/bench/testgen/repo.ts
-import { mkdtemp as mkdtemp4, rm as rm6, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdtemp as mkdtemp4, rm as rm6, writeFile as writeFile9 } from "node:fs/promises";
 import os6 from "node:os";
-import path21 from "node:path";
+import path19 from "node:path";
 function moduleName(taskId, taken) {
   let stem = taskId.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
   if (!/^[a-z]/.test(stem)) stem = `task_${stem}`;
@@ -51833,7 +51666,7 @@ var TaskRepo = class _TaskRepo {
   base;
   head;
   static async create(modules) {
-    const dir = await mkdtemp4(path21.join(os6.tmpdir(), "semcoder-testgen-"));
+    const dir = await mkdtemp4(path19.join(os6.tmpdir(), "semcoder-testgen-"));
     const git3 = simpleGit({
       baseDir: dir,
       config: [
@@ -51846,7 +51679,7 @@ var TaskRepo = class _TaskRepo {
       await git3.init(["-q"]);
       const commit = async (files, message) => {
         await Promise.all(
-          Object.entries(files).map(([name, text2]) => writeFile10(path21.join(dir, name), text2))
+          Object.entries(files).map(([name, text2]) => writeFile9(path19.join(dir, name), text2))
         );
         await git3.add(["-A"]);
         await git3.commit(message, void 0, { "--allow-empty": null, "-q": null });
@@ -51870,7 +51703,7 @@ var TaskRepo = class _TaskRepo {
   /** Commits more modules on top of head (the mutants); returns the new commit. */
   async addModules(files) {
     await Promise.all(
-      Object.entries(files).map(([name, text2]) => writeFile10(path21.join(this.dir, name), text2))
+      Object.entries(files).map(([name, text2]) => writeFile9(path19.join(this.dir, name), text2))
     );
     await this.git.add(["-A"]);
     await this.git.commit("the mutants", void 0, { "--allow-empty": null, "-q": null });
@@ -51944,13 +51777,13 @@ async function classifyMutants(tasks, settings, dataset, cacheDir, notes3) {
   return byTask;
 }
 async function writeMutants(outDir, prepared, mutants) {
-  const dir = path22.join(outDir, "mutants");
+  const dir = path20.join(outDir, "mutants");
   await rm7(dir, { recursive: true, force: true });
-  await mkdir10(dir, { recursive: true });
+  await mkdir9(dir, { recursive: true });
   for (const task2 of prepared) {
     for (const mutant of (mutants.get(task2.taskId) ?? []).filter((m) => m.faulty)) {
-      await writeFile11(
-        path22.join(dir, `${mutantModule(task2.module, mutant.index)}.py`),
+      await writeFile10(
+        path20.join(dir, `${mutantModule(task2.module, mutant.index)}.py`),
         mutant.program
       );
     }
@@ -52145,7 +51978,7 @@ async function reviewTasks(repo, settings, taskCount) {
     model: settings.model,
     api: settings.api,
     apiKey: settings.apiKey,
-    out: path23.join(settings.out, "review"),
+    out: path21.join(settings.out, "review"),
     python: settings.python,
     testTimeout: settings.testTimeout,
     concurrency: settings.concurrency,
@@ -52156,7 +51989,7 @@ async function reviewTasks(repo, settings, taskCount) {
     waitForEndpoint: settings.waitForEndpoint,
     requestTimeout: settings.requestTimeout,
     requestRetries: settings.requestRetries,
-    budget: settings.budget
+    budget: settings.budget ?? DEFAULT_TESTGEN_BUDGET_SEC
   });
   return (await runReview(review)).report;
 }
@@ -52190,7 +52023,7 @@ async function measure(prepared, dataset, settings, context) {
       runKills(repo.dir, commit, work, {
         python: settings.python,
         testTimeoutSec: settings.testTimeout,
-        budgetSec: settings.budget
+        budgetSec: settings.budget ?? DEFAULT_TESTGEN_BUDGET_SEC
       })
     );
     return { report, mutants, kills, timings };
@@ -52264,7 +52097,8 @@ async function runTestgenTrack(settings, context) {
 var TRACKS = {
   humaneval: runCodegenTrack,
   humanevalplus: runCodegenTrack,
-  testgen: runTestgenTrack
+  testgen: runTestgenTrack,
+  swebench: swebenchTrack
 };
 async function runTrack(settings, context) {
   const track = TRACKS[settings.suite];
@@ -52279,11 +52113,16 @@ async function runTrack(settings, context) {
 
 // src/commands/bench-run.ts
 function registerBenchRun(bench) {
-  const command = bench.command("run").description("Run a benchmark track against the served model and report its figures").requiredOption("--suite <suite>", BENCH_SUITES.join(", ")).option("--dataset <file|url>", "the dataset (default: the canonical release, cached)").requiredOption("--out <dir>", "where results.json, summary.md and the samples go").option("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1").option("--replay <dir>", "answer model requests from a recording instead of an endpoint").option("--record <dir>", "record every model exchange into this folder").option("--model <id>", "model name on the endpoint", "semcoder/semcoder_s_1030").option("--api <api>", "completions (raw SemCoder prompts) or chat", "completions").option("--api-key <key>", "API key for the endpoint (default: $SEMCODER_API_KEY)").option("--limit <n>", "only the first N tasks of the dataset").option("--shard <K/N>", "run only shard K of N (combine them with bench merge)").option("--python <path>", "Python 3.9+ interpreter (pytest and coverage.py for testgen)").option("--samples-per-task <n>", "samples per task, for pass@k (needs --temperature > 0)").option("--temperature <t>", "sampling temperature (default 0: greedy)").option("--top-p <p>", "nucleus sampling (default: the server default)").option("--max-tokens <n>", "new tokens per code-generation sample (default 1024)").option("--concurrency <n>", "model requests in flight at once (default 4)").option("--wait-for-endpoint <s>", "wait up to this long for the endpoint to answer").option("--request-timeout <s>", "time limit of one model request, in seconds (300)").option("--request-retries <n>", "retries of a failed model request (4)").option("--jobs <n>", "parallel evaluation processes (default: one per core)").option("--memory-limit <MiB>", "address-space limit of an evaluation process, 0: none").option("--cache-dir <dir>", "downloads and ground truth ($SEMCODER_CACHE)").option("--tests-per-function <n>", "testgen: tests asked for per task and round (8)").option("--max-retries <n>", "testgen: repair rounds for broken tests (2)").option("--max-rounds <n>", "testgen: generation rounds (2)").option("--test-timeout <s>", "testgen: time limit of one test, in seconds (10)").option("--budget <s>", "testgen: time limit of one test run, in seconds (3600)").option("--max-mutants <n>", "testgen: mutants made per task (20)").option("--history <file>", "append this run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when the headline figure is below this").option("--max-drop <points>", "exit 1 when it dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (raw) => {
-    if (raw.suite === "swebench") {
-      process.exitCode = await runSwebenchRun(raw);
-      return;
-    }
+  bench.command("run").description("Run a benchmark track against the served model and report its figures").requiredOption("--suite <suite>", BENCH_SUITES.join(", ")).option("--dataset <file|url>", "the dataset (default: the canonical release, cached)").requiredOption("--out <dir>", "where results.json, summary.md and the samples go").option("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1").option("--replay <dir>", "answer model requests from a recording instead of an endpoint").option("--record <dir>", "record every model exchange into this folder").option("--model <id>", "model name on the endpoint", "semcoder/semcoder_s_1030").option("--api <api>", "completions (raw SemCoder prompts) or chat", "completions").option("--api-key <key>", "API key for the endpoint (default: $SEMCODER_API_KEY)").option("--limit <n>", "only the first N tasks (swebench: instances) in natural order").option("--shard <K/N>", "run only shard K of N (combine them with bench merge)").option(
+    "--python <path>",
+    "Python 3.9+ interpreter (with pytest and coverage.py for testgen, swebench)"
+  ).option("--samples-per-task <n>", "samples per task, for pass@k (needs --temperature > 0)").option("--temperature <t>", "sampling temperature (default 0: greedy)").option("--top-p <p>", "nucleus sampling (default: the server default)").option("--max-tokens <n>", "new tokens per code-generation sample (default 1024)").option("--concurrency <n>", "model requests in flight at once (default 4)").option("--wait-for-endpoint <s>", "wait up to this long for the endpoint to answer").option("--request-timeout <s>", "time limit of one model request, in seconds (300)").option("--request-retries <n>", "retries of a failed model request (4)").option("--jobs <n>", "parallel evaluation processes (default: one per core)").option("--memory-limit <MiB>", "address-space limit of an evaluation process, 0: none").option("--cache-dir <dir>", "downloads and ground truth ($SEMCODER_CACHE)").option(
+    "--tests-per-function <n>",
+    "testgen, swebench: tests asked for per function and round (8)"
+  ).option("--max-retries <n>", "testgen, swebench: repair rounds for broken tests (2)").option("--max-rounds <n>", "testgen, swebench: generation rounds (2)").option("--test-timeout <s>", "testgen, swebench: time limit of one test, in seconds (10)").option(
+    "--budget <s>",
+    "testgen, swebench: time limit of one test run, s (3600; swebench 1200)"
+  ).option("--reruns <n>", "testgen, swebench: extra runs of a passing test for flakiness (2)").option("--memory-mb <n>", "testgen, swebench: address-space limit of a test, MiB (2048)").option("--max-mutants <n>", "testgen: mutants made per task (20)").option("--instances <ids>", "swebench: instance ids to run, separated by commas or spaces").option("--repos-dir <dir>", "swebench: local clones named owner__repo (or owner/repo)").option("--clone-base <url>", "swebench: else clone <url>/<owner>/<repo>.git (github.com)").option("--setup-command <cmd>", "swebench: install command (sh -c, in the project, venv)").option("--setup-timeout <s>", "swebench: time limit of one set-up command, s (1800)").option("--max-functions <n>", "swebench: review at most N functions per instance (20)").option("--history <file>", "append this run to a JSON history and chart its trend").option("--fail-below <percent>", "exit 1 when the headline figure is below this").option("--max-drop <points>", "exit 1 when it dropped more than this since the last run").option("--run-id <id>", "history entry id (default: $GITHUB_RUN_ID or the time)").action(async (raw) => {
     const settings = parseSettings(benchRunSettingsSchema, {
       ...raw,
       apiKey: raw.apiKey ?? process.env.SEMCODER_API_KEY
@@ -52297,7 +52136,6 @@ function registerBenchRun(bench) {
     });
     finishLines(run3.lines, run3.report);
   });
-  addSwebenchOptions(command);
 }
 
 // src/changes/format.ts
@@ -52351,12 +52189,12 @@ function registerChanges(program2) {
 }
 
 // src/commands/review.ts
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile8 } from "node:fs/promises";
 var collect2 = (value, previous) => [...previous, value];
 async function readBackground(file2) {
   if (typeof file2 !== "string") return void 0;
   try {
-    return await readFile10(file2, "utf8");
+    return await readFile8(file2, "utf8");
   } catch (error62) {
     throw new UsageError(`--background-file ${file2}: ${errorMessage(error62)}`);
   }

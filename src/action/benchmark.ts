@@ -63,6 +63,8 @@ export function benchmarkSettings(
       testsPerFunction: inputs.testsPerFunction,
       maxRetries: inputs.maxRetries,
       testTimeout: inputs.testTimeout,
+      // Read by swebench only (the other suites ignore it).
+      maxFunctions: inputs.maxFunctions,
       history: inputs.history,
       failBelow: inputs.failBelow,
       maxDrop: inputs.maxDrop,
@@ -72,15 +74,24 @@ export function benchmarkSettings(
   );
 }
 
-/** The outputs of the runs: pass@1 of the first code-generation suite, testgen's kill rate. */
+/** The output (action.yml) that carries each suite's headline figure. */
+export const OUTPUT_OF: Record<BenchSuite, string> = {
+  humaneval: 'pass-at-1',
+  humanevalplus: 'pass-at-1',
+  testgen: 'kill-rate',
+  swebench: 'success-rate',
+};
+
+/**
+ * The outputs of the runs: each suite's headline figure (pass@1, kill rate, success rate); of
+ * two code-generation suites, the first one run sets pass-at-1.
+ */
 export function benchmarkOutputs(runs: readonly TrackRun[]): Record<string, number> {
   const outputs: Record<string, number> = {};
   for (const run of runs) {
     const value = HEADLINES[run.suite]?.pick(run.figures) ?? null;
-    if (value === null) continue;
-    if ((run.suite === 'humaneval' || run.suite === 'humanevalplus') && !('pass-at-1' in outputs))
-      outputs['pass-at-1'] = value;
-    if (run.suite === 'testgen') outputs['kill-rate'] = value;
+    const name = OUTPUT_OF[run.suite];
+    if (value !== null && !(name in outputs)) outputs[name] = value;
   }
   return outputs;
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
-import { writeFileAtomic } from './dataset-cache.js';
+import { md5, writeFileAtomic } from './dataset-cache.js';
+import { compareTaskIds } from './shard.js';
 import { BENCH_SUITES, BENCH_TITLES, type BenchSuite, type SuiteResults } from './types.js';
 
 /**
@@ -18,10 +19,21 @@ export interface HistoryEntry {
   datasetMd5: string;
   /** Fractions in [0, 1], as in results.json; plus is null for HumanEval, both for other tracks. */
   passAt1: { base: number | null; plus: number | null };
+  /**
+   * What the headline is counted over besides tasks: code generation's samples, testgen's
+   * faulty mutants, SWE-bench's instances in scope (evaluated or not).
+   */
   samples: number;
+  /** Tasks scored (SWE-bench: instances evaluated). */
   tasks: number;
-  /** The other tracks' figures, fractions in [0, 1] (testgen: killRate, oracleAccuracy...). */
+  /** The other tracks' figures, fractions in [0, 1] (testgen: killRate...; swebench: successRate...). */
   metrics?: Record<string, number | null>;
+  /**
+   * md5 of the ids of the tasks in scope (scopeOf): the gate compares only runs over the same
+   * tasks, so a --limit or --instances run is never judged against a whole one. Absent in
+   * entries written before it was recorded.
+   */
+  scope?: string;
 }
 
 export interface History {
@@ -29,19 +41,64 @@ export interface History {
   runs: HistoryEntry[];
 }
 
+const entrySchema = z.object({
+  runId: z.string().min(1),
+  date: z.string(),
+  model: z.string().nullable(),
+  suite: z.enum(BENCH_SUITES as [BenchSuite, ...BenchSuite[]]),
+  datasetMd5: z.string(),
+  passAt1: z.object({ base: z.number().nullable(), plus: z.number().nullable() }),
+  samples: z.number(),
+  tasks: z.number(),
+  metrics: z.record(z.string(), z.number().nullable()).optional(),
+  scope: z.string().optional(),
+});
+
+/**
+ * The entries the SWE-bench track wrote before it shared this history's shape: read into it
+ * (and written back that way when the history is next appended to).
+ */
+const legacySwebenchSchema = z
+  .object({
+    runId: z.string().min(1),
+    date: z.string(),
+    model: z.string().nullable(),
+    suite: z.literal('swebench'),
+    datasetMd5: z.string(),
+    scope: z.string(),
+    instances: z.number(),
+    evaluated: z.number(),
+    successRate: z.number().nullable(),
+    patchCoverage: z.number().nullable(),
+  })
+  .transform((old): HistoryEntry => ({
+    runId: old.runId,
+    date: old.date,
+    model: old.model,
+    suite: 'swebench',
+    datasetMd5: old.datasetMd5,
+    passAt1: { base: null, plus: null },
+    samples: old.instances,
+    tasks: old.evaluated,
+    metrics: { successRate: old.successRate, patchCoverage: old.patchCoverage },
+    scope: old.scope,
+  }));
+
 const historySchema = z.object({
   version: z.literal(1),
   runs: z.array(
-    z.object({
-      runId: z.string().min(1),
-      date: z.string(),
-      model: z.string().nullable(),
-      suite: z.enum(BENCH_SUITES as [BenchSuite, ...BenchSuite[]]),
-      datasetMd5: z.string(),
-      passAt1: z.object({ base: z.number().nullable(), plus: z.number().nullable() }),
-      samples: z.number(),
-      tasks: z.number(),
-      metrics: z.record(z.string(), z.number().nullable()).optional(),
+    z.unknown().transform((run, ctx): HistoryEntry => {
+      const legacy = (run as { suite?: unknown; passAt1?: unknown } | null) ?? {};
+      const schema =
+        legacy.suite === 'swebench' && legacy.passAt1 === undefined
+          ? legacySwebenchSchema
+          : entrySchema;
+      const parsed = schema.safeParse(run);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+      return z.NEVER;
     }),
   ),
 });
@@ -53,6 +110,11 @@ export function emptyHistory(): History {
 /** A run id: `$GITHUB_RUN_ID` in Actions (so a re-run is not counted twice), else the time. */
 export function defaultRunId(env: NodeJS.ProcessEnv, now: Date): string {
   return env.GITHUB_RUN_ID ? `gh-${env.GITHUB_RUN_ID}` : `local-${now.toISOString()}`;
+}
+
+/** md5 of task ids in natural order: which tasks a run's figures are over. */
+export function scopeOf(taskIds: Iterable<string>): string {
+  return md5([...new Set(taskIds)].sort(compareTaskIds).join('\n'));
 }
 
 /** A run's headline figures, as a history entry holds them (without its id and date). */
@@ -67,6 +129,7 @@ export function historyFigures(results: SuiteResults): Omit<HistoryEntry, 'runId
     },
     samples: results.samples,
     tasks: results.tasks,
+    scope: scopeOf(Object.keys(results.results)),
   };
 }
 
@@ -91,6 +154,10 @@ export const HEADLINES: Partial<
   humaneval: { title: 'HumanEval pass@1', pick: (e) => e.passAt1.base },
   humanevalplus: { title: 'HumanEval+ pass@1', pick: (e) => e.passAt1.plus },
   testgen: { title: 'Test generation kill rate', pick: (e) => e.metrics?.killRate ?? null },
+  swebench: {
+    title: 'SWE-bench fail-to-pass success rate',
+    pick: (e) => e.metrics?.successRate ?? null,
+  },
 };
 
 export function headlineTitle(suite: BenchSuite): string {
@@ -103,11 +170,16 @@ export function headline(entry: Figures): number | null {
   return value === null ? null : 100 * value;
 }
 
-/** The last earlier run of the same suite on the same dataset content. */
+/**
+ * The last earlier run of the same suite on the same dataset content and the same tasks. An
+ * entry without a scope (written before scopes were recorded) is compared only with another
+ * such entry: which tasks it covered is unknown.
+ */
 export function previousRun(history: History, entry: HistoryEntry): HistoryEntry | undefined {
   return history.runs
     .filter((run) => run.runId !== entry.runId)
     .filter((run) => run.suite === entry.suite && run.datasetMd5 === entry.datasetMd5)
+    .filter((run) => run.scope === entry.scope)
     .at(-1);
 }
 

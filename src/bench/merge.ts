@@ -3,6 +3,8 @@ import { historyFigures } from './history.js';
 import type { TrackReport } from './report.js';
 import { mergeResults, suiteResultsSchema } from './results.js';
 import { renderSummary, summaryLines } from './summary.js';
+import { mergeSwebenchResults, swebenchResultsSchema } from './swebench/results.js';
+import { swebenchReport, swebenchSummaryLines } from './swebench/summary.js';
 import { mergeTestgen, parseTestgenResults } from './testgen/merge.js';
 import { testgenFigures } from './testgen/results.js';
 import { renderTestgenSummary, testgenLines } from './testgen/summary.js';
@@ -70,11 +72,20 @@ const mergeTestgenRun: Merger = (parts, createdAt) => {
   };
 };
 
+const mergeSwebench: Merger = (parts, createdAt) => {
+  const results = mergeSwebenchResults(
+    parts.map((p) => parsed(p, (json) => swebenchResultsSchema.safeParse(json))),
+    createdAt,
+  );
+  return { lines: swebenchSummaryLines(results), report: swebenchReport(results) };
+};
+
 /** Which merger combines a suite's shards. */
 export const MERGERS: Partial<Record<BenchSuite, Merger>> = {
   humaneval: mergeCodegen,
   humanevalplus: mergeCodegen,
   testgen: mergeTestgenRun,
+  swebench: mergeSwebench,
 };
 
 function suiteOf(part: ShardFile): string {

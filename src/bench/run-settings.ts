@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL } from '../settings.js';
 import { DEFAULT_LIMITS } from './evaluate.js';
 import { parseShard } from './shard.js';
+import { parseInstanceIds } from './swebench/select.js';
 import { BENCH_SUITES, type BenchSuite } from './types.js';
 
 /**
@@ -32,6 +33,40 @@ const percent = z.coerce.number().min(0).max(100);
 
 /** Mutants per task by default: enough to measure, bounded so a run stays an hour or less. */
 export const DEFAULT_MAX_MUTANTS = 20;
+/** testgen: one review of every task and one kill run, each within an hour by default. */
+export const DEFAULT_TESTGEN_BUDGET_SEC = 3600;
+export const DEFAULT_CLONE_BASE = 'https://github.com';
+export const DEFAULT_SETUP_TIMEOUT_SEC = 1800;
+
+/**
+ * The flags only `--suite swebench` reads: validated, and given their defaults, only for that
+ * suite (another suite ignores them, as it ignores testgen's flags).
+ */
+const swebenchSchema = z.object({
+  instances: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return null;
+      const ids = parseInstanceIds(text);
+      if (ids.length === 0) {
+        context.addIssue({
+          code: 'custom',
+          message: 'give instance ids, e.g. django__django-11099',
+        });
+        return z.NEVER;
+      }
+      return ids;
+    }),
+  reposDir: z.string().min(1).optional(),
+  cloneBase: z.string().min(1).default(DEFAULT_CLONE_BASE),
+  setupCommand: z.string().trim().min(1).optional(),
+  setupTimeout: seconds.default(DEFAULT_SETUP_TIMEOUT_SEC),
+  maxFunctions: count(0, 10_000).default(20),
+});
+
+export type SwebenchRunSettings = z.infer<typeof swebenchSchema>;
+const SWEBENCH_KEYS = Object.keys(swebenchSchema.shape) as (keyof SwebenchRunSettings)[];
 
 export const benchRunSettingsSchema = z
   .object({
@@ -62,13 +97,18 @@ export const benchRunSettingsSchema = z
     jobs: z.coerce.number().int().positive().default(os.availableParallelism()),
     memoryLimit: z.coerce.number().int().nonnegative().default(DEFAULT_LIMITS.memoryLimitMiB),
     cacheDir: z.string().min(1).optional(),
-    // Test generation (testgen): the review engine's knobs, and the mutants.
+    // The review engine's knobs (testgen, swebench), and testgen's mutants.
     testsPerFunction: count(1, 100).default(8),
     maxRetries: count(0, 10).default(2),
     maxRounds: count(1, 10).default(2),
     testTimeout: seconds.default(10),
-    budget: seconds.default(3600),
+    /** Undefined: the track's default (testgen DEFAULT_TESTGEN_BUDGET_SEC, swebench the review's). */
+    budget: seconds.optional(),
+    reruns: count(0, 10).default(2),
+    memoryMb: count(64, 1_048_576).default(2048),
     maxMutants: count(1, 1000).default(DEFAULT_MAX_MUTANTS),
+    // SWE-bench (swebench): parsed by swebenchSchema, for that suite only.
+    ...Object.fromEntries(SWEBENCH_KEYS.map((key) => [key, z.unknown().optional()])),
     // History and the regression gate.
     history: z.string().min(1).optional(),
     failBelow: percent.optional(),
@@ -102,6 +142,26 @@ export const benchRunSettingsSchema = z
     if (settings.shard && settings.history) {
       issue('history', 'a shard is only part of a run: pass --history to `bench merge` instead');
     }
+  })
+  .transform((settings, ctx) => {
+    const rest: Record<string, unknown> = { ...settings };
+    const raw: Record<string, unknown> = {};
+    for (const key of SWEBENCH_KEYS) {
+      raw[key] = rest[key];
+      delete rest[key];
+    }
+    let swebench: SwebenchRunSettings | null = null;
+    if (settings.suite === 'swebench') {
+      const parsed = swebenchSchema.safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+        }
+        return z.NEVER;
+      }
+      swebench = parsed.data;
+    }
+    return { ...(rest as Omit<typeof settings, keyof SwebenchRunSettings>), swebench };
   });
 
 export type BenchRunSettings = z.infer<typeof benchRunSettingsSchema>;

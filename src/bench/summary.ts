@@ -71,6 +71,15 @@ const CHARTS: Partial<Record<BenchSuite, ChartSpec>> = {
       'Lines: kill rate, oracle accuracy (tests passing on the canonical solution), line coverage, branch coverage. SemCoder published no figure for this track.',
     reference: false,
   },
+  swebench: {
+    title: 'SWE-bench fail-to-pass (%)',
+    yLabel: '%',
+    series: ['successRate', 'patchCoverage'].map(
+      (name) => (run: HistoryEntry) => run.metrics?.[name] ?? null,
+    ),
+    legend: "Lines: success rate, and the share of the gold patches' changed lines covered.",
+    reference: false,
+  },
 };
 
 /**

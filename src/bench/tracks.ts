@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { runCodegenTrack } from './codegen.js';
+import { swebenchTrack } from './swebench/track.js';
 import { runTestgenTrack } from './testgen/track.js';
 import type { BenchRunSettings } from './run-settings.js';
 import type { Track, TrackContext, TrackRun } from './track.js';
@@ -13,6 +14,7 @@ export const TRACKS: Partial<Record<BenchSuite, Track>> = {
   humaneval: runCodegenTrack,
   humanevalplus: runCodegenTrack,
   testgen: runTestgenTrack,
+  swebench: swebenchTrack,
 };
 
 export async function runTrack(

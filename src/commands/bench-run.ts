@@ -4,12 +4,15 @@ import { benchRunSettingsSchema } from '../bench/run-settings.js';
 import { runTrack } from '../bench/tracks.js';
 import { BENCH_SUITES } from '../bench/types.js';
 import { parseSettings } from '../settings.js';
-import { addSwebenchOptions, runSwebenchRun } from '../bench/swebench/command.js';
 import { finishLines } from './bench.js';
 
-/** `semcoder-action bench run`: generate with the served model, score, report, gate. */
+/**
+ * `semcoder-action bench run`: generate with the served model, score, report, gate. One path
+ * for every suite: the flags are validated into BenchRunSettings and TRACKS picks the track;
+ * a flag's help names the suites it is for.
+ */
 export function registerBenchRun(bench: Command): void {
-  const command = bench
+  bench
     .command('run')
     .description('Run a benchmark track against the served model and report its figures')
     .requiredOption('--suite <suite>', BENCH_SUITES.join(', '))
@@ -21,9 +24,12 @@ export function registerBenchRun(bench: Command): void {
     .option('--model <id>', 'model name on the endpoint', 'semcoder/semcoder_s_1030')
     .option('--api <api>', 'completions (raw SemCoder prompts) or chat', 'completions')
     .option('--api-key <key>', 'API key for the endpoint (default: $SEMCODER_API_KEY)')
-    .option('--limit <n>', 'only the first N tasks of the dataset')
+    .option('--limit <n>', 'only the first N tasks (swebench: instances) in natural order')
     .option('--shard <K/N>', 'run only shard K of N (combine them with bench merge)')
-    .option('--python <path>', 'Python 3.9+ interpreter (pytest and coverage.py for testgen)')
+    .option(
+      '--python <path>',
+      'Python 3.9+ interpreter (with pytest and coverage.py for testgen, swebench)',
+    )
     .option('--samples-per-task <n>', 'samples per task, for pass@k (needs --temperature > 0)')
     .option('--temperature <t>', 'sampling temperature (default 0: greedy)')
     .option('--top-p <p>', 'nucleus sampling (default: the server default)')
@@ -35,21 +41,31 @@ export function registerBenchRun(bench: Command): void {
     .option('--jobs <n>', 'parallel evaluation processes (default: one per core)')
     .option('--memory-limit <MiB>', 'address-space limit of an evaluation process, 0: none')
     .option('--cache-dir <dir>', 'downloads and ground truth ($SEMCODER_CACHE)')
-    .option('--tests-per-function <n>', 'testgen: tests asked for per task and round (8)')
-    .option('--max-retries <n>', 'testgen: repair rounds for broken tests (2)')
-    .option('--max-rounds <n>', 'testgen: generation rounds (2)')
-    .option('--test-timeout <s>', 'testgen: time limit of one test, in seconds (10)')
-    .option('--budget <s>', 'testgen: time limit of one test run, in seconds (3600)')
+    .option(
+      '--tests-per-function <n>',
+      'testgen, swebench: tests asked for per function and round (8)',
+    )
+    .option('--max-retries <n>', 'testgen, swebench: repair rounds for broken tests (2)')
+    .option('--max-rounds <n>', 'testgen, swebench: generation rounds (2)')
+    .option('--test-timeout <s>', 'testgen, swebench: time limit of one test, in seconds (10)')
+    .option(
+      '--budget <s>',
+      'testgen, swebench: time limit of one test run, s (3600; swebench 1200)',
+    )
+    .option('--reruns <n>', 'testgen, swebench: extra runs of a passing test for flakiness (2)')
+    .option('--memory-mb <n>', 'testgen, swebench: address-space limit of a test, MiB (2048)')
     .option('--max-mutants <n>', 'testgen: mutants made per task (20)')
+    .option('--instances <ids>', 'swebench: instance ids to run, separated by commas or spaces')
+    .option('--repos-dir <dir>', 'swebench: local clones named owner__repo (or owner/repo)')
+    .option('--clone-base <url>', 'swebench: else clone <url>/<owner>/<repo>.git (github.com)')
+    .option('--setup-command <cmd>', 'swebench: install command (sh -c, in the project, venv)')
+    .option('--setup-timeout <s>', 'swebench: time limit of one set-up command, s (1800)')
+    .option('--max-functions <n>', 'swebench: review at most N functions per instance (20)')
     .option('--history <file>', 'append this run to a JSON history and chart its trend')
     .option('--fail-below <percent>', 'exit 1 when the headline figure is below this')
     .option('--max-drop <points>', 'exit 1 when it dropped more than this since the last run')
     .option('--run-id <id>', 'history entry id (default: $GITHUB_RUN_ID or the time)')
     .action(async (raw: Record<string, unknown>) => {
-      if (raw.suite === 'swebench') {
-        process.exitCode = await runSwebenchRun(raw);
-        return;
-      }
       const settings = parseSettings(benchRunSettingsSchema, {
         ...raw,
         apiKey: raw.apiKey ?? process.env.SEMCODER_API_KEY,
@@ -62,5 +78,4 @@ export function registerBenchRun(bench: Command): void {
       });
       finishLines(run.lines, run.report);
     });
-  addSwebenchOptions(command);
 }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isSwebenchShard, runSwebenchMerge } from '../bench/swebench/command.js';
 import { defaultCacheDir } from '../bench/dataset-cache.js';
 import { loadDataset } from '../bench/datasets.js';
 import { evaluateSuite } from '../bench/evaluate.js';
@@ -92,7 +91,7 @@ const mergeFlag = (key: string) => (key === 'shardDirs' ? 'SHARD_DIR' : kebabFla
 export function registerBench(program: Command): Command {
   const bench = program
     .command('bench')
-    .description('Benchmarks: HumanEval, HumanEval+, test generation');
+    .description('Benchmarks: HumanEval, HumanEval+, test generation, SWE-bench');
 
   bench
     .command('evaluate')
@@ -126,15 +125,11 @@ export function registerBench(program: Command): Command {
     .argument('<SHARD_DIR...>', 'the --out directories of the shards')
     .requiredOption('--out <dir>', 'where the merged results.json and summary.md go')
     .option('--history <file>', 'append the merged run to a JSON history and chart its trend')
-    .option('--fail-below <percent>', 'exit 1 when pass@1 is below this')
-    .option('--max-drop <points>', 'exit 1 when pass@1 dropped more than this since the last run')
+    .option('--fail-below <percent>', 'exit 1 when the headline figure is below this')
+    .option('--max-drop <points>', 'exit 1 when it dropped more than this since the last run')
     .option('--run-id <id>', 'history entry id (default: $GITHUB_RUN_ID or the time)')
     .action(async (shardDirs: string[], raw: Record<string, unknown>) => {
       const settings = parseSettings(benchMergeSettingsSchema, { ...raw, shardDirs }, mergeFlag);
-      if (await isSwebenchShard(settings.shardDirs[0]!)) {
-        process.exitCode = await runSwebenchMerge(settings);
-        return;
-      }
       const parts = await Promise.all(settings.shardDirs.map(readShard));
       const now = new Date();
       let merged: MergedRun;

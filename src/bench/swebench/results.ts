@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LlmUsage } from '../../report/types.js';
+import { scopeOf, type HistoryEntry } from '../history.js';
 import { compareTaskIds } from '../shard.js';
 import type { Shard } from '../types.js';
 import {
@@ -282,5 +283,26 @@ export function mergeSwebenchResults(
     // Shards run in parallel: the merged run took as long as its slowest shard.
     timings: { totalMs: Math.max(...all.map((r) => r.timings.totalMs)) },
     results: byId(results),
+  };
+}
+
+/**
+ * A run's figures as the common history holds them: the success rate and the gold patches'
+ * coverage as metrics, the evaluated instances as its tasks, and the instances in scope
+ * (evaluated or not) as its scope, so a run is compared only with runs over the same ones.
+ */
+export function swebenchFigures(results: SwebenchResults): Omit<HistoryEntry, 'runId' | 'date'> {
+  return {
+    model: results.model,
+    suite: 'swebench',
+    datasetMd5: results.dataset.md5,
+    passAt1: { base: null, plus: null },
+    samples: results.instances,
+    tasks: results.evaluated,
+    metrics: {
+      successRate: results.successRate,
+      patchCoverage: results.patchCoverage.share,
+    },
+    scope: scopeOf(Object.keys(results.results)),
   };
 }

@@ -7,8 +7,10 @@ import {
   ratio,
   table,
 } from '../../report/markdown.js';
-import type { GateResult } from '../history.js';
-import type { SwebenchHistoryEntry } from './history.js';
+import type { GateResult, HistoryEntry } from '../history.js';
+import type { TrackReport } from '../report.js';
+import { gateSection, trendSection } from '../summary.js';
+import { swebenchFigures } from './results.js';
 import { INSTANCE_STATUSES, type InstanceResult, type SwebenchResults } from './types.js';
 
 /**
@@ -18,7 +20,6 @@ import { INSTANCE_STATUSES, type InstanceResult, type SwebenchResults } from './
 
 const TABLE_LIMIT = 100;
 const ENV_DETAILS_LIMIT = 10;
-const CHART_RUNS = 30;
 
 const pct = (value: number | null) => (value === null ? '–' : `${(100 * value).toFixed(1)}%`);
 
@@ -105,28 +106,9 @@ function notes(results: SwebenchResults): string[] {
   return out;
 }
 
-/** Mermaid labels are quoted strings: no quotes or brackets. */
-const label = (text: string) => text.replace(/["[\]\\\n\r]/g, ' ').slice(0, 24);
-
-export function swebenchTrendChart(entries: readonly SwebenchHistoryEntry[]): string | null {
-  const shown = entries.slice(-CHART_RUNS);
-  if (shown.length === 0) return null;
-  const series = (pick: (e: SwebenchHistoryEntry) => number | null) =>
-    `[${shown.map((e) => Math.round(1000 * (pick(e) ?? 0)) / 10).join(', ')}]`;
-  return [
-    '```mermaid',
-    'xychart-beta',
-    '    title "SWE-bench fail-to-pass (%)"',
-    `    x-axis [${shown.map((e) => `"${label(e.date.slice(0, 10))}"`).join(', ')}]`,
-    '    y-axis "%" 0 --> 100',
-    `    line ${series((e) => e.successRate)}`,
-    `    line ${series((e) => e.patchCoverage)}`,
-    '```',
-  ].join('\n');
-}
-
 export interface SwebenchSummaryOptions {
-  history?: readonly SwebenchHistoryEntry[];
+  /** The history's runs (every suite's: the trend picks this suite's). */
+  history?: readonly HistoryEntry[];
   gate?: GateResult | null;
 }
 
@@ -160,19 +142,10 @@ export function renderSwebenchSummary(
       .map((line) => `- ${line}`)
       .join('\n'),
   );
-  const chart = options.history ? swebenchTrendChart(options.history) : null;
-  if (chart) {
-    parts.push(
-      `### Trend\n\n${chart}\n\nLines: success rate, and the share of the gold patches' changed lines covered.`,
-    );
-  }
-  if (options.gate) {
-    parts.push(
-      options.gate.failed
-        ? `### Regression gate: failed\n\n${options.gate.messages.map((m) => `- ${m}`).join('\n')}`
-        : '### Regression gate: passed',
-    );
-  }
+  const trend = trendSection(options.history, 'swebench');
+  if (trend) parts.push(trend);
+  const gate = gateSection(options.gate);
+  if (gate) parts.push(gate);
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -184,4 +157,13 @@ export function swebenchSummaryLines(results: SwebenchResults): string[] {
     `  success rate: ${pct(results.successRate)} of ${results.evaluated} evaluated`,
     `  gold patch lines covered: ${ratio(results.patchCoverage.covered, results.patchCoverage.total)}`,
   ];
+}
+
+/** What writeBenchReport writes for a run or a merge: results.json, history figures, summary. */
+export function swebenchReport(results: SwebenchResults): TrackReport {
+  return {
+    results,
+    figures: swebenchFigures(results),
+    render: (history, gate) => renderSwebenchSummary(results, { history, gate }),
+  };
 }

@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../history.js';
+import { scopeOf, type HistoryEntry } from '../history.js';
 import type { MutationOperator } from '../mutants.js';
 import { compareTaskIds } from '../shard.js';
 import type { SampleStatus, Shard } from '../types.js';
@@ -210,5 +210,6 @@ export function testgenFigures(results: TestgenResults): Omit<HistoryEntry, 'run
       branchCoverage: totals.branchCoverage,
       syntaxValidity: totals.syntaxValidity,
     },
+    scope: scopeOf(Object.keys(results.tasks)),
   };
 }

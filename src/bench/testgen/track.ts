@@ -5,7 +5,7 @@ import { displayEndpoint, runReview } from '../../testgen/review.js';
 import { defaultCacheDir } from '../dataset-cache.js';
 import { loadDataset, type HumanEvalPlusRecord, type LoadedDataset } from '../datasets.js';
 import { writeBenchReport, type TrackReport } from '../report.js';
-import type { BenchRunSettings } from '../run-settings.js';
+import { DEFAULT_TESTGEN_BUDGET_SEC, type BenchRunSettings } from '../run-settings.js';
 import { gateOf, scopeTasks, type TrackContext, type TrackRun } from '../track.js';
 import { classifyMutants, prepare, writeMutants, type Mutant, type Prepared } from './inputs.js';
 import { killVerdict, runKills, type KillRun, type KillTask } from './kill.js';
@@ -150,7 +150,7 @@ async function reviewTasks(
     waitForEndpoint: settings.waitForEndpoint,
     requestTimeout: settings.requestTimeout,
     requestRetries: settings.requestRetries,
-    budget: settings.budget,
+    budget: settings.budget ?? DEFAULT_TESTGEN_BUDGET_SEC,
   });
   return (await runReview(review)).report;
 }
@@ -198,7 +198,7 @@ async function measure(
       runKills(repo.dir, commit, work, {
         python: settings.python,
         testTimeoutSec: settings.testTimeout,
-        budgetSec: settings.budget,
+        budgetSec: settings.budget ?? DEFAULT_TESTGEN_BUDGET_SEC,
       }),
     );
     return { report, mutants, kills, timings };
