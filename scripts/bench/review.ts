@@ -91,6 +91,11 @@ try {
     `  ideal:  ${(idealMs / 1000).toFixed(2)} s = ${rounds} request rounds x ${LATENCY_MS} ms + ${(report.timings.executeMs / 1000).toFixed(2)} s measured execution`,
   );
   console.log(`  actual: ${(actualMs / 1000).toFixed(2)} s`);
+  const { llmMs, executeMs } = report.timings;
+  const other = actualMs - llmMs - executeMs;
+  console.log(
+    `          model ${(llmMs / 1000).toFixed(2)} s + tests ${(executeMs / 1000).toFixed(2)} s + the rest ${(other / 1000).toFixed(2)} s`,
+  );
   console.log(`  ratio:  ${(actualMs / idealMs).toFixed(2)} — target <= 1.2`);
   rmSync(`${repo.dir}-out`, { recursive: true, force: true });
 } finally {
