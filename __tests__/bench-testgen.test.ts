@@ -305,4 +305,14 @@ describe('renderTestgenSummary', () => {
     assert.doesNotMatch(markdown, /<b>|@x/);
     assert.match(markdown, /### Regression gate: passed/);
   });
+
+  it('says which shards a merge lacks', () => {
+    const run = {
+      ...results([task('HumanEval/0', ['killed'])], null),
+      merged: { shards: [1, 3], count: 3 },
+    };
+    const markdown = renderTestgenSummary(run);
+    assert.match(markdown, /merged from 2 shards/);
+    assert.match(markdown, /Shards missing from this merge: 2\/3\./);
+  });
 });

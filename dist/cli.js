@@ -29474,10 +29474,10 @@ function compareTaskIds(a, b2) {
   }
   return left.length - right.length || (a < b2 ? -1 : a > b2 ? 1 : 0);
 }
-function shardTasks(taskIds, shard3) {
+function shardTasks(taskIds, shard) {
   const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
-  if (!shard3) return sorted2;
-  return sorted2.filter((_2, position) => position % shard3.count === shard3.index - 1);
+  if (!shard) return sorted2;
+  return sorted2.filter((_2, position) => position % shard.count === shard.index - 1);
 }
 
 // src/bench/types.ts
@@ -29766,10 +29766,10 @@ async function evaluateSamples(request) {
   };
 }
 async function evaluateSuite(request) {
-  const shard3 = request.shard ?? null;
+  const shard = request.shard ?? null;
   const scopeTasks2 = shardTasks(
     request.dataset.records.map((record2) => record2.task_id),
-    shard3
+    shard
   );
   const inScope = new Set(scopeTasks2);
   const samples = request.samples.filter((sample) => inScope.has(sample.taskId));
@@ -29795,7 +29795,7 @@ async function evaluateSuite(request) {
     scopeTasks: scopeTasks2,
     taskErrors: run3.taskErrors,
     model: request.model ?? null,
-    shard: shard3,
+    shard,
     limits: run3.limits,
     skipped: [...datasetWarnings, ...request.skipped ?? []],
     excludedInputs: run3.excludedInputs,
@@ -30073,16 +30073,28 @@ ${shown}${more}
 
 </details>`;
 }
+function summaryHeader(title, run3, counted) {
+  const scope = run3.shard ? ` \xB7 shard ${run3.shard.index}/${run3.shard.count}` : run3.merged ? ` \xB7 merged from ${plural2(run3.merged.shards.length, "shard")}` : "";
+  return [
+    `## ${title}`,
+    [
+      `Model: ${run3.model ? codeSpan(run3.model) : "_not given_"}`,
+      `dataset ${codeSpan(run3.dataset.path)} (md5 \`${run3.dataset.md5}\`)`,
+      `${counted}${scope}`
+    ].join(" \xB7 ")
+  ];
+}
+function missingShardsNote(merged) {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const missing = Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
+    (index) => !merged.shards.includes(index)
+  );
+  return `Shards missing from this merge: ${missing.map((i2) => `${i2}/${merged.count}`).join(", ")}.`;
+}
 function notes(results) {
   const out = [];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
-      (index) => !results.merged.shards.includes(index)
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
-    );
-  }
+  const missing = missingShardsNote(results.merged);
+  if (missing) out.push(missing);
   if (results.missingTasks.length > 0) {
     out.push(
       `${plural2(results.missingTasks.length, "task")} of the dataset had no sample and are not counted.`
@@ -30116,14 +30128,12 @@ function notes(results) {
 }
 function renderSummary(results, options = {}) {
   const title = SUITE_TITLES[results.suite];
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
   const parts = [
-    `## ${title} benchmark`,
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}${scope}`
-    ].join(" \xB7 "),
+    ...summaryHeader(
+      `${title} benchmark`,
+      results,
+      `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}`
+    ),
     passTable(results),
     statusTable(results)
   ];
@@ -30626,14 +30636,8 @@ function notes2(results) {
     "Tests whose expected value the review replaced by the value observed on the patched code prove nothing about the issue: they are listed but never make an instance a success.",
     "Environment errors and other errors are not failures: the success rate is over the evaluated instances."
   ];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_2, i2) => i2 + 1).filter(
-      (i2) => !results.merged.shards.includes(i2)
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i2) => `${i2}/${results.merged.count}`).join(", ")}.`
-    );
-  }
+  const missing = missingShardsNote(results.merged);
+  if (missing) out.push(missing);
   if (results.skipped.length > 0) {
     const first2 = results.skipped.slice(0, 5).map((s) => `${s.instanceId ? `${escapeText(s.instanceId)}: ` : ""}${escapeText(s.reason)}`);
     out.push(
@@ -30644,14 +30648,12 @@ function notes2(results) {
   return out;
 }
 function renderSwebenchSummary(results, options = {}) {
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
   const parts = [
-    "## SWE-bench fail-to-pass benchmark",
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.instances, "instance")}${scope}`
-    ].join(" \xB7 "),
+    ...summaryHeader(
+      "SWE-bench fail-to-pass benchmark",
+      results,
+      plural2(results.instances, "instance")
+    ),
     headline2(results),
     table(
       ["status", "instances"],
@@ -30998,18 +31000,18 @@ ${table(header, rows)}${more}
 </details>`;
 }
 function renderTestgenSummary(results, options = {}) {
-  const scope = results.shard ? ` \xB7 shard ${results.shard.index}/${results.shard.count}` : results.merged ? ` \xB7 merged from ${plural2(results.merged.shards.length, "shard")}` : "";
   const parts = [
-    "## Test generation benchmark (HumanEval+)",
-    [
-      `Model: ${results.model ? codeSpan(results.model) : "_not given_"}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural2(results.totals.tasks, "task")}, ${results.totals.reviewed} reviewed${scope}`
-    ].join(" \xB7 "),
+    ...summaryHeader(
+      "Test generation benchmark (HumanEval+)",
+      results,
+      `${plural2(results.totals.tasks, "task")}, ${results.totals.reviewed} reviewed`
+    ),
     figuresTable(results),
     mutantLine(results),
     taskTable(results)
   ];
+  const missing = missingShardsNote(results.merged);
+  if (missing) parts.push(`- ${missing}`);
   if (results.notes.length > 0) {
     const shown = results.notes.slice(0, 10).map((note3) => `- ${escapeText(note3, 200)}`);
     if (results.notes.length > 10)
@@ -31194,7 +31196,7 @@ async function readSamples(file2, prompts) {
 
 // src/bench/settings.ts
 import os2 from "node:os";
-var shard = external_exports.string().optional().transform((text2, context) => {
+var shardSchema = external_exports.string().optional().transform((text2, context) => {
   if (text2 === void 0) return null;
   try {
     return parseShard(text2);
@@ -31226,7 +31228,7 @@ var benchEvaluateSettingsSchema = external_exports.object({
   samples: external_exports.string().min(1),
   out: external_exports.string().min(1),
   python: external_exports.string().min(1).default("python3"),
-  shard,
+  shard: shardSchema,
   jobs: external_exports.coerce.number().int().positive().default(os2.availableParallelism()),
   minTimeLimit: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.minTimeLimit),
   timeLimitFactor: external_exports.coerce.number().positive().default(DEFAULT_LIMITS.timeLimitFactor),
@@ -36803,7 +36805,7 @@ import os3 from "node:os";
 function parseInstanceIds(text2) {
   return [...new Set(text2.split(/[\s,]+/).filter(Boolean))];
 }
-function selectInstances(records, selection, shard3) {
+function selectInstances(records, selection, shard) {
   const byId2 = new Map(records.map((record2) => [record2.instance_id, record2]));
   const asked = selection.instances;
   const unknown2 = asked ? asked.filter((id) => !byId2.has(id)) : [];
@@ -36815,23 +36817,11 @@ function selectInstances(records, selection, shard3) {
   }
   let ids = (asked ? asked.filter((id) => byId2.has(id)) : [...byId2.keys()]).sort(compareTaskIds);
   if (selection.limit !== null) ids = ids.slice(0, selection.limit);
-  const scoped = shardTasks(ids, shard3);
+  const scoped = shardTasks(ids, shard);
   return { records: scoped.map((id) => byId2.get(id)), unknown: unknown2 };
 }
 
 // src/bench/run-settings.ts
-var shard2 = external_exports.string().optional().transform((text2, context) => {
-  if (text2 === void 0) return null;
-  try {
-    return parseShard(text2);
-  } catch (error62) {
-    context.addIssue({
-      code: "custom",
-      message: error62.message.replace(/^--shard: /, "")
-    });
-    return external_exports.NEVER;
-  }
-});
 var count2 = (min, max) => external_exports.coerce.number().int().min(min).max(max);
 var seconds2 = external_exports.coerce.number().positive();
 var percent3 = external_exports.coerce.number().min(0).max(100);
@@ -36872,7 +36862,7 @@ var benchRunSettingsSchema = external_exports.object({
   api: external_exports.enum(["completions", "chat"]).default("completions"),
   apiKey: external_exports.string().optional(),
   limit: count2(1, 1e6).optional(),
-  shard: shard2,
+  shard: shardSchema,
   python: external_exports.string().min(1).default("python3"),
   samplesPerTask: count2(1, 1e3).default(1),
   temperature: external_exports.coerce.number().min(0).max(2).default(0),
@@ -36950,632 +36940,6 @@ var benchRunSettingsSchema = external_exports.object({
 // src/bench/codegen.ts
 import { mkdir as mkdir6, writeFile as writeFile6 } from "node:fs/promises";
 import path13 from "node:path";
-
-// src/testgen/review.ts
-import path12 from "node:path";
-
-// src/execute/executor.ts
-import { mkdir as mkdir4, mkdtemp, writeFile as writeFile3 } from "node:fs/promises";
-import os4 from "node:os";
-import path8 from "node:path";
-
-// src/execute/checkout.ts
-import { execFile } from "node:child_process";
-import { chmod, cp, mkdir as mkdir3, readdir, rm } from "node:fs/promises";
-import path7 from "node:path";
-import { promisify } from "node:util";
-var run = promisify(execFile);
-async function git(repoDir, args, env) {
-  const { stdout } = await run("git", args, {
-    cwd: repoDir,
-    env: env ?? process.env,
-    maxBuffer: 64 << 20
-  });
-  return stdout.trim();
-}
-async function checkoutTree(repoDir, head, dest) {
-  let sha;
-  try {
-    sha = await git(repoDir, ["rev-parse", "--verify", "--end-of-options", `${head}^{commit}`]);
-  } catch (error62) {
-    throw new UsageError(
-      `Cannot run tests at ${head}: not a commit in ${repoDir} (${firstLine2(errorMessage(error62))}). Fetch it first.`
-    );
-  }
-  await mkdir3(dest, { recursive: true });
-  const env = { ...process.env, GIT_INDEX_FILE: path7.join(path7.dirname(dest), "checkout.index") };
-  await git(repoDir, ["read-tree", sha], env);
-  await git(repoDir, ["checkout-index", "--all", "--force", `--prefix=${dest}${path7.sep}`], env);
-  await rm(env.GIT_INDEX_FILE, { force: true });
-  return sha;
-}
-async function copyTree(source, dest) {
-  try {
-    await mkdir3(dest, { recursive: true });
-    await run("cp", ["-a", `${source}${path7.sep}.`, dest]);
-  } catch {
-    await rm(dest, { recursive: true, force: true });
-    await cp(source, dest, { recursive: true, verbatimSymlinks: true, force: true });
-  }
-}
-async function removeTree(dir) {
-  try {
-    await rm(dir, { recursive: true, force: true, maxRetries: 2 });
-    return;
-  } catch {
-    await makeWritable(dir);
-  }
-  await rm(dir, { recursive: true, force: true, maxRetries: 2 });
-}
-async function makeWritable(dir) {
-  await chmod(dir, 448).catch(() => void 0);
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (entry.isDirectory()) await makeWritable(path7.join(dir, entry.name));
-  }
-}
-function firstLine2(text2) {
-  return text2.split("\n").find((line) => line.trim()) ?? text2;
-}
-
-// src/execute/classify.ts
-var MESSAGE_CAP = 300;
-function oneLine(text2, cap = MESSAGE_CAP) {
-  const line = text2.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
-  const flat = line.replace(/\s+/g, " ");
-  return flat.length <= cap ? flat : `${flat.slice(0, cap - 3)}...`;
-}
-function inModule(frames, target2) {
-  return frames.some((f) => f.where === "repo" && f.file === target2.file);
-}
-function focusFrame(frames, target2) {
-  const reversed = [...frames].reverse();
-  const inFile = (f) => f.where === "repo" && f.file === target2.file;
-  return reversed.find((f) => inFile(f) && f.line >= target2.start && f.line <= target2.end) ?? reversed.find(inFile) ?? reversed.find((f) => f.where === "test") ?? reversed[0];
-}
-function at(frame) {
-  return frame ? ` (at ${frame.file}:${frame.line} in ${frame.function})` : "";
-}
-function exceptionOf(exc, target2) {
-  const frame = focusFrame(exc.frames, target2);
-  return {
-    type: exc.type,
-    message: oneLine(exc.message),
-    ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
-  };
-}
-function describe3(exc, target2) {
-  let text2 = `${exc.type}: ${oneLine(exc.message)}`;
-  if (exc.network && !exc.message.includes("blocked in the sandbox")) {
-    text2 += " (network access is blocked in the sandbox)";
-  }
-  return text2 + at(focusFrame(exc.frames, target2));
-}
-var ASSERTION_TYPES = /* @__PURE__ */ new Set(["AssertionError", "Failed"]);
-function isAssertion(exc) {
-  if (!ASSERTION_TYPES.has(exc.type)) return false;
-  return exc.type === "AssertionError" || /^(builtins|pytest|_pytest)/.test(exc.module);
-}
-function failedAssertion(exc) {
-  const facts = exc.assertion;
-  const assertion = {};
-  if (facts?.call) assertion.call = facts.call;
-  const expected = facts?.expected ?? facts?.expectedSource;
-  if (expected) assertion.expected = expected;
-  if (facts?.actual) assertion.actual = facts.actual;
-  let message;
-  if (exc.type === "Failed") {
-    message = oneLine(exc.message) + (facts?.call ? ` (${facts.call})` : "");
-    if (facts?.expectedSource?.startsWith("raises ")) assertion.actual = "no exception";
-  } else if (facts?.source) {
-    message = facts.source + (facts.actual != null ? ` (actual ${facts.actual}, expected ${facts.expected})` : "");
-    const first2 = oneLine(exc.message);
-    if (first2 && !first2.startsWith("assert ")) message += `: ${first2}`;
-  } else {
-    message = `AssertionError: ${oneLine(exc.message) || "assertion failed"}`;
-  }
-  return { outcome: "failed", message, assertion };
-}
-function fromException(exc, ctx, when) {
-  const prefix = when === "collect" ? "importing the test file failed: " : "";
-  if (inModule(exc.frames, ctx.target)) {
-    return {
-      outcome: "error",
-      message: prefix + describe3(exc, ctx.target),
-      exception: exceptionOf(exc, ctx.target)
-    };
-  }
-  if (when === "run" && isAssertion(exc)) return failedAssertion(exc);
-  return {
-    outcome: "test-error",
-    message: prefix + describe3(exc, ctx.target),
-    exception: exceptionOf(exc, ctx.target)
-  };
-}
-function failed(run3, ctx) {
-  if (!run3.exc) return { outcome: "test-error", message: `the test failed in ${run3.phase}` };
-  const verdict = fromException(run3.exc, ctx, "run");
-  if (run3.phase === "setup" || run3.phase === "teardown") {
-    if (verdict.outcome === "failed") return { ...verdict, outcome: "test-error" };
-    if (verdict.outcome === "test-error") {
-      return { ...verdict, message: `in ${run3.phase}: ${verdict.message}` };
-    }
-  }
-  return verdict;
-}
-function timedOut(run3, ctx) {
-  const frame = focusFrame(run3.frames, ctx.target);
-  const what = run3.budget ? "stopped: the total time budget ran out" : `timed out after ${run3.timeoutSec} s${run3.phase === "collect" ? " while importing the test file" : ""}`;
-  return {
-    outcome: "timeout",
-    message: what + (frame ? ` in ${frame.file}:${frame.line} (${frame.function})` : ""),
-    exception: {
-      type: "Timeout",
-      message: what,
-      ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
-    }
-  };
-}
-function died(run3, ctx) {
-  const frames = run3.note?.frames ?? run3.fault?.frames ?? [];
-  const frame = focusFrame(frames, ctx.target);
-  const how = [run3.note?.detail, run3.fault?.headline].filter(Boolean).join(", ");
-  const base = run3.giveUp ? `not run: the test process kept dying before reaching this test (${run3.status})` : `the test process died (${run3.status}${how ? `: ${how}` : ""})${run3.phase === "collect" ? " while importing the test file" : ""}`;
-  const output2 = run3.giveUp && run3.output ? `: ${oneLine(run3.output, 120)}` : "";
-  let outcome;
-  if (run3.giveUp) outcome = "test-error";
-  else if (inModule(frames, ctx.target)) outcome = "error";
-  else if (frames.some((f) => f.where === "test") || run3.phase === "collect") {
-    outcome = "test-error";
-  } else outcome = "error";
-  return {
-    outcome,
-    message: base + output2 + at(frame),
-    exception: {
-      type: run3.note?.kind ?? (run3.fault?.headline || "ProcessDied"),
-      message: run3.status,
-      ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
-    }
-  };
-}
-function classifyRun(run3, ctx) {
-  switch (run3.outcome) {
-    case "passed":
-      return { outcome: "passed", message: "passed" };
-    case "failed":
-      return failed(run3, ctx);
-    case "skipped":
-      return run3.xfail ? { outcome: "failed", message: `xfailed: ${oneLine(run3.reason ?? "")}`.trim() } : {
-        outcome: "test-error",
-        message: `the test skipped itself: ${oneLine(run3.reason ?? "")}`
-      };
-    case "timeout":
-      return timedOut(run3, ctx);
-    case "died":
-      return died(run3, ctx);
-    case "collect-error":
-      return run3.exc ? fromException(run3.exc, ctx, "collect") : { outcome: "test-error", message: "importing the test file failed" };
-    case "invalid": {
-      const line = run3.syntaxError.line != null ? ` at line ${run3.syntaxError.line}` : "";
-      return { outcome: "invalid", message: `syntax error${line}: ${run3.syntaxError.message}` };
-    }
-  }
-}
-function classifyTest(facts, ctx) {
-  const first2 = facts.runs[0];
-  if (facts.notRun || first2 === void 0) {
-    return {
-      outcome: "timeout",
-      message: `not run: ${ctx.incomplete ?? "the run ended before it started"}`,
-      durationMs: 0,
-      notRun: true
-    };
-  }
-  const durationMs = first2.durationMs ?? 0;
-  const verdict = classifyRun(first2, ctx);
-  if (verdict.outcome !== "passed") return { ...verdict, durationMs };
-  if (facts.countedInCoverage && facts.runs.length === ctx.expectedRuns) {
-    return { ...verdict, durationMs };
-  }
-  const index = facts.runs.findIndex((run3) => classifyRun(run3, ctx).outcome !== "passed");
-  const later = index > 0 ? classifyRun(facts.runs[index], ctx) : void 0;
-  return {
-    outcome: "flaky",
-    message: later ? `passed on run 1, then ${later.outcome} on run ${index + 1}: ${later.message}` : "passed on run 1, but its reruns did not complete",
-    ...later?.assertion ? { assertion: later.assertion } : {},
-    ...later?.exception ? { exception: later.exception } : {},
-    durationMs
-  };
-}
-
-// src/execute/environment.ts
-var SECRET_NAME = /(TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION)|^ACTIONS_|^GITHUB_TOKEN$|^SEMCODER_API_KEY$/i;
-var BASE_NAMES = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ"]);
-function looksSecret(name) {
-  return SECRET_NAME.test(name);
-}
-function checkPassEnv(names) {
-  for (const name of names) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new UsageError(`--pass-env ${name}: not an environment variable name.`);
-    }
-    if (looksSecret(name)) {
-      throw new UsageError(
-        `--pass-env ${name}: the name looks like a secret, and generated tests never see secrets. Pass a non-secret variable instead.`
-      );
-    }
-  }
-}
-function sandboxEnv(source, passEnv, userBase) {
-  const env = {};
-  const wanted = new Set(passEnv);
-  for (const [name, value] of Object.entries(source)) {
-    if (value === void 0 || looksSecret(name)) continue;
-    if (BASE_NAMES.has(name) || name.startsWith("LC_") || wanted.has(name)) env[name] = value;
-  }
-  if (userBase) env.PYTHONUSERBASE = userBase;
-  return env;
-}
-function redactor(source) {
-  const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
-  return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
-}
-
-// src/execute/interpreter.ts
-var MIN_PYTHON = [3, 9];
-var MIN_COVERAGE = [7, 5];
-var MIN_PYTEST = [7, 0];
-function atLeast(version2, minimum) {
-  const [major = 0, minor = 0] = version2.split(".").map((part) => Number.parseInt(part, 10));
-  return major > minimum[0] || major === minimum[0] && minor >= minimum[1];
-}
-function interpreterProblem(python, probe) {
-  const [major, minor] = probe.version;
-  const where = `Python interpreter '${python}' (${probe.executable}, Python ${probe.version.join(".")})`;
-  if (major < MIN_PYTHON[0] || major === MIN_PYTHON[0] && minor < MIN_PYTHON[1]) {
-    return `${where} is too old: the test executor needs Python ${MIN_PYTHON.join(".")} or newer. Pass another one with --python.`;
-  }
-  const missing = [];
-  if (!probe.pytest) missing.push("pytest is not installed");
-  else if (!atLeast(probe.pytest, MIN_PYTEST)) {
-    missing.push(`pytest is ${probe.pytest} (${MIN_PYTEST.join(".")} or newer needed)`);
-  }
-  if (!probe.coverage) missing.push("coverage.py is not installed");
-  else if (!atLeast(probe.coverage, MIN_COVERAGE)) {
-    missing.push(`coverage.py is ${probe.coverage} (${MIN_COVERAGE.join(".")} or newer needed)`);
-  }
-  if (missing.length === 0) return null;
-  return `${where} cannot run the generated tests: ${missing.join("; ")}. Install them with: ${python} -m pip install 'pytest>=${MIN_PYTEST.join(".")}' 'coverage>=${MIN_COVERAGE.join(".")}'`;
-}
-async function checkInterpreter(python, env) {
-  const probe = await runJsonHelper(
-    "execute_probe.py",
-    {},
-    { python, env, needsSite: true }
-  );
-  const problem = interpreterProblem(python, probe);
-  if (problem) throw new UsageError(problem);
-  return { ...probe, pytest: probe.pytest, coverage: probe.coverage };
-}
-
-// src/execute/supervisor.ts
-import { spawn as spawn4 } from "node:child_process";
-import { createInterface } from "node:readline";
-
-// src/execute/facts.ts
-var RUN_OUTCOMES = [
-  "passed",
-  "failed",
-  "skipped",
-  "timeout",
-  "died",
-  "collect-error",
-  "invalid"
-];
-function parseSupervisorOutput(line) {
-  const value = JSON.parse(line);
-  const problem = (what) => new Error(`the test supervisor's report ${what}: ${line.slice(0, 200)}`);
-  if (!Array.isArray(value.tests) || typeof value.coverage !== "object" || !value.isolation) {
-    throw problem("lacks tests, coverage or isolation");
-  }
-  for (const test of value.tests) {
-    if (typeof test.nodeid !== "string" || !Array.isArray(test.runs)) {
-      throw problem("has a test without a node id or runs");
-    }
-    for (const run3 of test.runs) {
-      if (!RUN_OUTCOMES.includes(run3.outcome)) {
-        throw problem(`has an unknown run outcome ${JSON.stringify(run3.outcome)}`);
-      }
-    }
-  }
-  return value;
-}
-
-// src/execute/supervisor.ts
-var GRACE_MS = 3e4;
-var STDERR_CAP = 64 * 1024;
-var Supervisor = class {
-  constructor(python, env) {
-    this.python = python;
-    this.env = env;
-  }
-  python;
-  env;
-  child = null;
-  pending = null;
-  stderr = "";
-  /** Starts the process now (it warms up while the caller prepares the first run). */
-  start() {
-    if (this.child) return;
-    const child = spawn4(this.python, ["-B", pythonHelper("execute_tests.py")], {
-      env: this.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true
-    });
-    this.child = child;
-    this.stderr = "";
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) {
-      stream.unref?.();
-    }
-    child.stdin.on("error", () => void 0);
-    child.stderr.on("data", (chunk) => {
-      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_CAP);
-    });
-    createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
-    child.on("error", (error62) => this.onExit(`could not start ${this.python}: ${error62.message}`));
-    child.on("close", (code, signal) => {
-      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`);
-    });
-  }
-  /** Runs one request; requests must not overlap (the Executor queues them). */
-  run(request) {
-    if (this.pending) return Promise.reject(new Error("the test supervisor is busy"));
-    this.start();
-    const child = this.child;
-    return new Promise((resolve2, reject) => {
-      const watchdog = setTimeout(
-        () => {
-          this.fail(
-            new Error("the test supervisor did not finish within its budget; it was stopped")
-          );
-          this.kill(child);
-        },
-        request.options.budgetSec * 1e3 + GRACE_MS
-      );
-      this.pending = { resolve: resolve2, reject, watchdog };
-      child.stdin.write(`${JSON.stringify(request)}
-`);
-    });
-  }
-  /** Ends the process: it exits when its input closes; it is killed if it lingers. */
-  async close() {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    const exited = new Promise((resolve2) => child.once("close", () => resolve2()));
-    child.stdin.end();
-    const timer = setTimeout(() => this.kill(child), 5e3);
-    await exited;
-    clearTimeout(timer);
-  }
-  onLine(line) {
-    const pending = this.pending;
-    if (!pending || !line.trim()) return;
-    this.pending = null;
-    clearTimeout(pending.watchdog);
-    try {
-      const failure2 = JSON.parse(line);
-      if (failure2.error) {
-        pending.reject(new Error(`the test supervisor failed: ${failure2.error}
-${failure2.trace}`));
-      } else pending.resolve(parseSupervisorOutput(line));
-    } catch (error62) {
-      pending.reject(
-        error62 instanceof SyntaxError ? new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`) : error62
-      );
-    }
-  }
-  onExit(how) {
-    this.child = null;
-    const detail = this.stderr.trim().split("\n").slice(-8).join("\n");
-    this.fail(new Error(`the test supervisor ${how}${detail ? `: ${detail}` : ""}`));
-  }
-  fail(error62) {
-    const pending = this.pending;
-    this.pending = null;
-    if (!pending) return;
-    clearTimeout(pending.watchdog);
-    pending.reject(error62);
-  }
-  kill(child) {
-    if (this.child === child) this.child = null;
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-    }
-  }
-};
-
-// src/execute/types.ts
-var GIB = 1024 ** 3;
-var MIB = 1024 ** 2;
-var DEFAULT_EXECUTE_OPTIONS = {
-  python: "python3",
-  testTimeoutSec: 10,
-  budgetSec: 600,
-  reruns: 2,
-  memoryBytes: 2 * GIB,
-  passEnv: [],
-  fileSizeBytes: 64 * MIB,
-  maxProcesses: 512,
-  outputBytes: 64 * 1024,
-  isolation: "auto"
-};
-
-// src/execute/executor.ts
-var TEST_FILE_NAME = /^test_\w+\.py$/;
-var Executor = class _Executor {
-  constructor(base, pristine, head, interpreter, options, env) {
-    this.base = base;
-    this.pristine = pristine;
-    this.head = head;
-    this.options = options;
-    this.env = env;
-    this.redact = redactor(process.env);
-    this.supervisor = new Supervisor(interpreter.executable, env);
-    this.supervisor.start();
-  }
-  base;
-  pristine;
-  head;
-  options;
-  env;
-  runs = 0;
-  /** Runs one after another: each already spreads its tests over every core. */
-  queue = Promise.resolve();
-  /** Sandboxes being removed after their run returned (dispose waits for them). */
-  removals = /* @__PURE__ */ new Set();
-  redact;
-  supervisor;
-  /**
-   * Checks the interpreter (a UsageError naming it, and the pip command, when pytest or
-   * coverage.py >= 7.5 is missing) and prepares a pristine tree of `head` read from git.
-   */
-  static async create(repoDir, head, options) {
-    checkPassEnv(options.passEnv);
-    const probeEnv = sandboxEnv(process.env, options.passEnv, null);
-    if (process.env.HOME) probeEnv.HOME = process.env.HOME;
-    const interpreter = await checkInterpreter(options.python, probeEnv);
-    const env = sandboxEnv(process.env, options.passEnv, interpreter.userBase);
-    const base = await mkdtemp(path8.join(os4.tmpdir(), "semcoder-exec-"));
-    try {
-      const pristine = path8.join(base, "pristine");
-      const sha = await checkoutTree(repoDir, head, pristine);
-      return new _Executor(base, pristine, sha, interpreter, options, env);
-    } catch (error62) {
-      await removeTree(base);
-      throw error62;
-    }
-  }
-  /** Runs the tests in a fresh copy of the tree; callable several times. */
-  run(functions, tests) {
-    const result = this.queue.then(() => {
-      checkTests(functions, tests);
-      return this.runNow(functions, tests);
-    });
-    this.queue = result.catch(() => void 0);
-    return result;
-  }
-  async runNow(functions, tests) {
-    const started = Date.now();
-    const sandbox = path8.join(this.base, `run-${++this.runs}`);
-    try {
-      await copyTree(this.pristine, path8.join(sandbox, "repo"));
-      for (const dir of ["tests", "home", "tmp", "control"]) {
-        await mkdir4(path8.join(sandbox, dir), { recursive: true });
-      }
-      for (const test of tests) {
-        await writeFile3(path8.join(sandbox, "tests", test.name), test.content);
-      }
-      const output2 = await this.supervisor.run(this.request(sandbox, functions, tests));
-      const byFile = new Map(tests.map((t2) => [t2.name, t2.functionId]));
-      const byId2 = new Map(functions.map((fn) => [fn.id, fn]));
-      const results = output2.tests.map((facts) => {
-        const functionId = byFile.get(facts.file) ?? "";
-        return this.result(facts, functionId, byId2.get(functionId), output2);
-      });
-      return {
-        tests: results,
-        coverage: output2.coverage,
-        incomplete: output2.incomplete,
-        isolation: output2.isolation,
-        durationMs: Date.now() - started
-      };
-    } finally {
-      const removal = removeTree(sandbox).catch(() => void 0);
-      this.removals.add(removal);
-      void removal.then(() => this.removals.delete(removal));
-    }
-  }
-  /** Stops the supervisor and removes every tree this executor made. */
-  async dispose() {
-    await this.queue;
-    await Promise.all(this.removals);
-    await this.supervisor.close();
-    await removeTree(this.base);
-  }
-  request(sandbox, functions, tests) {
-    const o2 = { ...DEFAULT_EXECUTE_OPTIONS, ...this.options };
-    return {
-      sandbox,
-      pristine: this.pristine,
-      env: this.env,
-      tests: tests.map((t2) => ({ file: t2.name, functionId: t2.functionId })),
-      functions: functions.map((fn) => ({
-        id: fn.id,
-        file: fn.file,
-        qualname: fn.qualname,
-        start: fn.start,
-        end: fn.end,
-        changedLines: fn.changedLines,
-        importRoot: fn.importRoot
-      })),
-      options: {
-        testTimeoutSec: o2.testTimeoutSec,
-        budgetSec: o2.budgetSec,
-        reruns: o2.reruns,
-        workers: this.options.workers ?? null,
-        memoryBytes: o2.memoryBytes,
-        fileSizeBytes: o2.fileSizeBytes,
-        processes: o2.maxProcesses,
-        outputBytes: o2.outputBytes,
-        isolation: o2.isolation
-      }
-    };
-  }
-  result(facts, functionId, target2, output2) {
-    const verdict = classifyTest(facts, {
-      target: target2 ?? { file: "", qualname: "", start: 0, end: 0 },
-      expectedRuns: output2.expectedRuns,
-      incomplete: output2.incomplete
-    });
-    const redact = (text2) => this.redact(text2);
-    const result = {
-      functionId,
-      file: facts.file,
-      name: facts.name,
-      nodeid: facts.nodeid,
-      outcome: verdict.outcome,
-      message: redact(verdict.message),
-      durationMs: Math.round(verdict.durationMs * 1e3) / 1e3
-    };
-    if (verdict.assertion) {
-      result.assertion = Object.fromEntries(
-        Object.entries(verdict.assertion).map(([k2, v]) => [k2, redact(v)])
-      );
-    }
-    if (verdict.exception) {
-      result.exception = { ...verdict.exception, message: redact(verdict.exception.message) };
-    }
-    if (verdict.notRun) result.notRun = true;
-    return result;
-  }
-};
-function checkTests(functions, tests) {
-  const ids = new Set(functions.map((fn) => fn.id));
-  const names = /* @__PURE__ */ new Set();
-  for (const test of tests) {
-    if (!TEST_FILE_NAME.test(test.name)) {
-      throw new Error(`test file name ${JSON.stringify(test.name)} must match test_<word>.py`);
-    }
-    if (names.has(test.name)) throw new Error(`test file name ${test.name} is used twice`);
-    if (!ids.has(test.functionId)) {
-      throw new Error(`test file ${test.name} refers to unknown function ${test.functionId}`);
-    }
-    names.add(test.name);
-  }
-}
 
 // node_modules/openai/internal/tslib.mjs
 function __classPrivateFieldSet(receiver, state, value, kind, f) {
@@ -39651,7 +39015,7 @@ ${underline}`);
   }
   return path23;
 };
-var path9 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
+var path7 = /* @__PURE__ */ createPathTagFunction(encodeURIPath);
 
 // node_modules/openai/resources/chat/completions/messages.mjs
 var Messages = class extends APIResource {
@@ -39670,7 +39034,7 @@ var Messages = class extends APIResource {
    * ```
    */
   list(completionID, query = {}, options) {
-    return this._client.getAPIList(path9`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/chat/completions/${completionID}/messages`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -41346,7 +40710,7 @@ var Completions = class extends APIResource {
    * ```
    */
   retrieve(completionID, options) {
-    return this._client.get(path9`/chat/completions/${completionID}`, {
+    return this._client.get(path7`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -41365,7 +40729,7 @@ var Completions = class extends APIResource {
    * ```
    */
   update(completionID, body, options) {
-    return this._client.post(path9`/chat/completions/${completionID}`, {
+    return this._client.post(path7`/chat/completions/${completionID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -41401,7 +40765,7 @@ var Completions = class extends APIResource {
    * ```
    */
   delete(completionID, options) {
-    return this._client.delete(path9`/chat/completions/${completionID}`, {
+    return this._client.delete(path7`/chat/completions/${completionID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -41472,7 +40836,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   retrieve(keyID, options) {
-    return this._client.get(path9`/organization/admin_api_keys/${keyID}`, {
+    return this._client.get(path7`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41507,7 +40871,7 @@ var AdminAPIKeys = class extends APIResource {
    * ```
    */
   delete(keyID, options) {
-    return this._client.delete(path9`/organization/admin_api_keys/${keyID}`, {
+    return this._client.delete(path7`/organization/admin_api_keys/${keyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41573,7 +40937,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   retrieve(certificateID, query = {}, options) {
-    return this._client.get(path9`/organization/certificates/${certificateID}`, {
+    return this._client.get(path7`/organization/certificates/${certificateID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41591,7 +40955,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   update(certificateID, body, options) {
-    return this._client.post(path9`/organization/certificates/${certificateID}`, {
+    return this._client.post(path7`/organization/certificates/${certificateID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41625,7 +40989,7 @@ var Certificates = class extends APIResource {
    * ```
    */
   delete(certificateID, options) {
-    return this._client.delete(path9`/organization/certificates/${certificateID}`, {
+    return this._client.delete(path7`/organization/certificates/${certificateID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41744,7 +41108,7 @@ var Invites = class extends APIResource {
    * ```
    */
   retrieve(inviteID, options) {
-    return this._client.get(path9`/organization/invites/${inviteID}`, {
+    return this._client.get(path7`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41779,7 +41143,7 @@ var Invites = class extends APIResource {
    * ```
    */
   delete(inviteID, options) {
-    return this._client.delete(path9`/organization/invites/${inviteID}`, {
+    return this._client.delete(path7`/organization/invites/${inviteID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41817,7 +41181,7 @@ var Roles = class extends APIResource {
    * ```
    */
   retrieve(roleID, options) {
-    return this._client.get(path9`/organization/roles/${roleID}`, {
+    return this._client.get(path7`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41833,7 +41197,7 @@ var Roles = class extends APIResource {
    * ```
    */
   update(roleID, body, options) {
-    return this._client.post(path9`/organization/roles/${roleID}`, {
+    return this._client.post(path7`/organization/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41868,7 +41232,7 @@ var Roles = class extends APIResource {
    * ```
    */
   delete(roleID, options) {
-    return this._client.delete(path9`/organization/roles/${roleID}`, {
+    return this._client.delete(path7`/organization/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41913,7 +41277,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   retrieve(alertID, options) {
-    return this._client.get(path9`/organization/spend_alerts/${alertID}`, {
+    return this._client.get(path7`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -41939,7 +41303,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   update(alertID, body, options) {
-    return this._client.post(path9`/organization/spend_alerts/${alertID}`, {
+    return this._client.post(path7`/organization/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -41971,7 +41335,7 @@ var SpendAlerts = class extends APIResource {
    * ```
    */
   delete(alertID, options) {
-    return this._client.delete(path9`/organization/spend_alerts/${alertID}`, {
+    return this._client.delete(path7`/organization/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42249,7 +41613,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path9`/organization/groups/${groupID}/roles`, {
+    return this._client.post(path7`/organization/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42269,7 +41633,7 @@ var Roles2 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { group_id } = params;
-    return this._client.get(path9`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path7`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42288,7 +41652,7 @@ var Roles2 = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a group within the organization.
@@ -42304,7 +41668,7 @@ var Roles2 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path9`/organization/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path7`/organization/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42326,7 +41690,7 @@ var Users = class extends APIResource {
    * ```
    */
   create(groupID, body, options) {
-    return this._client.post(path9`/organization/groups/${groupID}/users`, {
+    return this._client.post(path7`/organization/groups/${groupID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42346,7 +41710,7 @@ var Users = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { group_id } = params;
-    return this._client.get(path9`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.get(path7`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42365,7 +41729,7 @@ var Users = class extends APIResource {
    * ```
    */
   list(groupID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/groups/${groupID}/users`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Removes a user from a group.
@@ -42381,7 +41745,7 @@ var Users = class extends APIResource {
    */
   delete(userID, params, options) {
     const { group_id } = params;
-    return this._client.delete(path9`/organization/groups/${group_id}/users/${userID}`, {
+    return this._client.delete(path7`/organization/groups/${group_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42424,7 +41788,7 @@ var Groups = class extends APIResource {
    * ```
    */
   retrieve(groupID, options) {
-    return this._client.get(path9`/organization/groups/${groupID}`, {
+    return this._client.get(path7`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42441,7 +41805,7 @@ var Groups = class extends APIResource {
    * ```
    */
   update(groupID, body, options) {
-    return this._client.post(path9`/organization/groups/${groupID}`, {
+    return this._client.post(path7`/organization/groups/${groupID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42476,7 +41840,7 @@ var Groups = class extends APIResource {
    * ```
    */
   delete(groupID, options) {
-    return this._client.delete(path9`/organization/groups/${groupID}`, {
+    return this._client.delete(path7`/organization/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42501,7 +41865,7 @@ var APIKeys = class extends APIResource {
    */
   retrieve(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.get(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.get(path7`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42520,7 +41884,7 @@ var APIKeys = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/api_keys`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes an API key from the project.
@@ -42539,7 +41903,7 @@ var APIKeys = class extends APIResource {
    */
   delete(apiKeyID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
+    return this._client.delete(path7`/organization/projects/${project_id}/api_keys/${apiKeyID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42562,7 +41926,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Activate certificates at the project level.
@@ -42581,7 +41945,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   activate(projectID, body, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates/activate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deactivate certificates at the project level. You can atomically and
@@ -42599,7 +41963,7 @@ var Certificates2 = class extends APIResource {
    * ```
    */
   deactivate(projectID, body, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/certificates/deactivate`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -42617,7 +41981,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path9`/organization/projects/${projectID}/data_retention`, {
+    return this._client.get(path7`/organization/projects/${projectID}/data_retention`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42635,7 +41999,7 @@ var DataRetention2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/data_retention`, {
+    return this._client.post(path7`/organization/projects/${projectID}/data_retention`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42657,7 +42021,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.get(path7`/organization/projects/${projectID}/hosted_tool_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42674,7 +42038,7 @@ var HostedToolPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/hosted_tool_permissions`, {
+    return this._client.post(path7`/organization/projects/${projectID}/hosted_tool_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42696,7 +42060,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path9`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.get(path7`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42714,7 +42078,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.post(path7`/organization/projects/${projectID}/model_permissions`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42732,7 +42096,7 @@ var ModelPermissions = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path9`/organization/projects/${projectID}/model_permissions`, {
+    return this._client.delete(path7`/organization/projects/${projectID}/model_permissions`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42755,7 +42119,7 @@ var RateLimits = class extends APIResource {
    * ```
    */
   listRateLimits(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/rate_limits`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Updates a project rate limit.
@@ -42771,7 +42135,7 @@ var RateLimits = class extends APIResource {
    */
   updateRateLimit(rateLimitID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
+    return this._client.post(path7`/organization/projects/${project_id}/rate_limits/${rateLimitID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42794,7 +42158,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path9`/projects/${projectID}/roles`, {
+    return this._client.post(path7`/projects/${projectID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42814,7 +42178,7 @@ var Roles3 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id } = params;
-    return this._client.get(path9`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.get(path7`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42833,7 +42197,7 @@ var Roles3 = class extends APIResource {
    */
   update(roleID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.post(path7`/projects/${project_id}/roles/${roleID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42853,7 +42217,7 @@ var Roles3 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/projects/${projectID}/roles`, NextCursorPage, {
+    return this._client.getAPIList(path7`/projects/${projectID}/roles`, NextCursorPage, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42873,7 +42237,7 @@ var Roles3 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/projects/${project_id}/roles/${roleID}`, {
+    return this._client.delete(path7`/projects/${project_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42903,7 +42267,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/spend_alerts`, {
+    return this._client.post(path7`/organization/projects/${projectID}/spend_alerts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42923,7 +42287,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   retrieve(alertID, params, options) {
     const { project_id } = params;
-    return this._client.get(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.get(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -42951,7 +42315,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   update(alertID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.post(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -42971,7 +42335,7 @@ var SpendAlerts2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/spend_alerts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a project spend alert.
@@ -42987,7 +42351,7 @@ var SpendAlerts2 = class extends APIResource {
    */
   delete(alertID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
+    return this._client.delete(path7`/organization/projects/${project_id}/spend_alerts/${alertID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43008,7 +42372,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path9`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.get(path7`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43030,7 +42394,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.post(path7`/organization/projects/${projectID}/spend_limit`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43048,7 +42412,7 @@ var SpendLimit2 = class extends APIResource {
    * ```
    */
   delete(projectID, options) {
-    return this._client.delete(path9`/organization/projects/${projectID}/spend_limit`, {
+    return this._client.delete(path7`/organization/projects/${projectID}/spend_limit`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43071,7 +42435,7 @@ var Roles4 = class extends APIResource {
    */
   create(groupID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/projects/${project_id}/groups/${groupID}/roles`, {
+    return this._client.post(path7`/projects/${project_id}/groups/${groupID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43091,7 +42455,7 @@ var Roles4 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.get(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.get(path7`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43112,7 +42476,7 @@ var Roles4 = class extends APIResource {
    */
   list(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path9`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/projects/${project_id}/groups/${groupID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a group within a project.
@@ -43128,7 +42492,7 @@ var Roles4 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, group_id } = params;
-    return this._client.delete(path9`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
+    return this._client.delete(path7`/projects/${project_id}/groups/${group_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43154,7 +42518,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/groups`, {
+    return this._client.post(path7`/organization/projects/${projectID}/groups`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43174,7 +42538,7 @@ var Groups2 = class extends APIResource {
    */
   retrieve(groupID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.get(path9`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.get(path7`/organization/projects/${project_id}/groups/${groupID}`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43194,7 +42558,7 @@ var Groups2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/groups`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Revokes a group's access to a project.
@@ -43210,7 +42574,7 @@ var Groups2 = class extends APIResource {
    */
   delete(groupID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/organization/projects/${project_id}/groups/${groupID}`, {
+    return this._client.delete(path7`/organization/projects/${project_id}/groups/${groupID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43234,7 +42598,7 @@ var APIKeys2 = class extends APIResource {
    */
   create(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}/api_keys`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -43258,7 +42622,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/service_accounts`, {
+    return this._client.post(path7`/organization/projects/${projectID}/service_accounts`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43278,7 +42642,7 @@ var ServiceAccounts = class extends APIResource {
    */
   retrieve(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.get(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
+    return this._client.get(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43297,7 +42661,7 @@ var ServiceAccounts = class extends APIResource {
    */
   update(serviceAccountID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.post(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { body, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Returns a list of service accounts in the project.
@@ -43313,7 +42677,7 @@ var ServiceAccounts = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/service_accounts`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a service account from the project.
@@ -43332,7 +42696,7 @@ var ServiceAccounts = class extends APIResource {
    */
   delete(serviceAccountID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path7`/organization/projects/${project_id}/service_accounts/${serviceAccountID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 ServiceAccounts.APIKeys = APIKeys2;
@@ -43353,7 +42717,7 @@ var Roles5 = class extends APIResource {
    */
   create(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/projects/${project_id}/users/${userID}/roles`, {
+    return this._client.post(path7`/projects/${project_id}/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43373,7 +42737,7 @@ var Roles5 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.get(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path7`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43394,7 +42758,7 @@ var Roles5 = class extends APIResource {
    */
   list(userID, params, options) {
     const { project_id, ...query } = params;
-    return this._client.getAPIList(path9`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/projects/${project_id}/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns a project role from a user within a project.
@@ -43410,7 +42774,7 @@ var Roles5 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { project_id, user_id } = params;
-    return this._client.delete(path9`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path7`/projects/${project_id}/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43437,7 +42801,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   create(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/users`, {
+    return this._client.post(path7`/organization/projects/${projectID}/users`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43457,7 +42821,7 @@ var Users2 = class extends APIResource {
    */
   retrieve(userID, params, options) {
     const { project_id } = params;
-    return this._client.get(path9`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.get(path7`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43476,7 +42840,7 @@ var Users2 = class extends APIResource {
    */
   update(userID, params, options) {
     const { project_id, ...body } = params;
-    return this._client.post(path9`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.post(path7`/organization/projects/${project_id}/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43496,7 +42860,7 @@ var Users2 = class extends APIResource {
    * ```
    */
   list(projectID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/projects/${projectID}/users`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Deletes a user from the project.
@@ -43515,7 +42879,7 @@ var Users2 = class extends APIResource {
    */
   delete(userID, params, options) {
     const { project_id } = params;
-    return this._client.delete(path9`/organization/projects/${project_id}/users/${userID}`, {
+    return this._client.delete(path7`/organization/projects/${project_id}/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43571,7 +42935,7 @@ var Projects = class extends APIResource {
    * ```
    */
   retrieve(projectID, options) {
-    return this._client.get(path9`/organization/projects/${projectID}`, {
+    return this._client.get(path7`/organization/projects/${projectID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43588,7 +42952,7 @@ var Projects = class extends APIResource {
    * ```
    */
   update(projectID, body, options) {
-    return this._client.post(path9`/organization/projects/${projectID}`, {
+    return this._client.post(path7`/organization/projects/${projectID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43625,7 +42989,7 @@ var Projects = class extends APIResource {
    * ```
    */
   archive(projectID, options) {
-    return this._client.post(path9`/organization/projects/${projectID}/archive`, {
+    return this._client.post(path7`/organization/projects/${projectID}/archive`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43659,7 +43023,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   create(userID, body, options) {
-    return this._client.post(path9`/organization/users/${userID}/roles`, {
+    return this._client.post(path7`/organization/users/${userID}/roles`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43679,7 +43043,7 @@ var Roles6 = class extends APIResource {
    */
   retrieve(roleID, params, options) {
     const { user_id } = params;
-    return this._client.get(path9`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.get(path7`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43698,7 +43062,7 @@ var Roles6 = class extends APIResource {
    * ```
    */
   list(userID, query = {}, options) {
-    return this._client.getAPIList(path9`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/organization/users/${userID}/roles`, NextCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * Unassigns an organization role from a user within the organization.
@@ -43714,7 +43078,7 @@ var Roles6 = class extends APIResource {
    */
   delete(roleID, params, options) {
     const { user_id } = params;
-    return this._client.delete(path9`/organization/users/${user_id}/roles/${roleID}`, {
+    return this._client.delete(path7`/organization/users/${user_id}/roles/${roleID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43737,7 +43101,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   retrieve(userID, options) {
-    return this._client.get(path9`/organization/users/${userID}`, {
+    return this._client.get(path7`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43752,7 +43116,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   update(userID, body, options) {
-    return this._client.post(path9`/organization/users/${userID}`, {
+    return this._client.post(path7`/organization/users/${userID}`, {
       body,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -43787,7 +43151,7 @@ var Users3 = class extends APIResource {
    * ```
    */
   delete(userID, options) {
-    return this._client.delete(path9`/organization/users/${userID}`, {
+    return this._client.delete(path7`/organization/users/${userID}`, {
       ...options,
       __security: { adminAPIKeyAuth: true }
     });
@@ -43910,7 +43274,7 @@ var Batches = class extends APIResource {
    * Retrieves a batch.
    */
   retrieve(batchID, options) {
-    return this._client.get(path9`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/batches/${batchID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List your organization's batches.
@@ -43928,7 +43292,7 @@ var Batches = class extends APIResource {
    * (if any) available in the output file.
    */
   cancel(batchID, options) {
-    return this._client.post(path9`/batches/${batchID}/cancel`, {
+    return this._client.post(path7`/batches/${batchID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -43956,7 +43320,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   retrieve(assistantID, options) {
-    return this._client.get(path9`/assistants/${assistantID}`, {
+    return this._client.get(path7`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -43968,7 +43332,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   update(assistantID, body, options) {
-    return this._client.post(path9`/assistants/${assistantID}`, {
+    return this._client.post(path7`/assistants/${assistantID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -43994,7 +43358,7 @@ var Assistants = class extends APIResource {
    * @deprecated
    */
   delete(assistantID, options) {
-    return this._client.delete(path9`/assistants/${assistantID}`, {
+    return this._client.delete(path7`/assistants/${assistantID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44101,7 +43465,7 @@ var Sessions2 = class extends APIResource {
    * ```
    */
   cancel(sessionID, options) {
-    return this._client.post(path9`/chatkit/sessions/${sessionID}/cancel`, {
+    return this._client.post(path7`/chatkit/sessions/${sessionID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44121,7 +43485,7 @@ var Threads = class extends APIResource {
    * ```
    */
   retrieve(threadID, options) {
-    return this._client.get(path9`/chatkit/threads/${threadID}`, {
+    return this._client.get(path7`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44157,7 +43521,7 @@ var Threads = class extends APIResource {
    * ```
    */
   delete(threadID, options) {
-    return this._client.delete(path9`/chatkit/threads/${threadID}`, {
+    return this._client.delete(path7`/chatkit/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44177,7 +43541,7 @@ var Threads = class extends APIResource {
    * ```
    */
   listItems(threadID, query = {}, options) {
-    return this._client.getAPIList(path9`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
+    return this._client.getAPIList(path7`/chatkit/threads/${threadID}/items`, ConversationCursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "chatkit_beta=v1" }, options?.headers]),
@@ -44214,7 +43578,7 @@ var InputItems = class extends APIResource {
    */
   list(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.getAPIList(path9`/responses/${responseID}/input_items?beta=true`, CursorPage, {
+    return this._client.getAPIList(path7`/responses/${responseID}/input_items?beta=true`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([
@@ -44276,7 +43640,7 @@ var Responses = class extends APIResource {
   }
   retrieve(responseID, params = {}, options) {
     const { betas, ...query } = params ?? {};
-    return this._client.get(path9`/responses/${responseID}?beta=true`, {
+    return this._client.get(path7`/responses/${responseID}?beta=true`, {
       query,
       ...options,
       headers: buildHeaders([
@@ -44299,7 +43663,7 @@ var Responses = class extends APIResource {
    */
   delete(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.delete(path9`/responses/${responseID}?beta=true`, {
+    return this._client.delete(path7`/responses/${responseID}?beta=true`, {
       ...options,
       headers: buildHeaders([
         { Accept: "*/*", ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -44322,7 +43686,7 @@ var Responses = class extends APIResource {
    */
   cancel(responseID, params = {}, options) {
     const { betas } = params ?? {};
-    return this._client.post(path9`/responses/${responseID}/cancel?beta=true`, {
+    return this._client.post(path7`/responses/${responseID}/cancel?beta=true`, {
       ...options,
       headers: buildHeaders([
         { ...betas?.toString() != null ? { "openai-beta": betas?.toString() } : void 0 },
@@ -44371,7 +43735,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   create(threadID, body, options) {
-    return this._client.post(path9`/threads/${threadID}/messages`, {
+    return this._client.post(path7`/threads/${threadID}/messages`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44385,7 +43749,7 @@ var Messages2 = class extends APIResource {
    */
   retrieve(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path9`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.get(path7`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44398,7 +43762,7 @@ var Messages2 = class extends APIResource {
    */
   update(messageID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path9`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.post(path7`/threads/${thread_id}/messages/${messageID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44411,7 +43775,7 @@ var Messages2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path9`/threads/${threadID}/messages`, CursorPage, {
+    return this._client.getAPIList(path7`/threads/${threadID}/messages`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44425,7 +43789,7 @@ var Messages2 = class extends APIResource {
    */
   delete(messageID, params, options) {
     const { thread_id } = params;
-    return this._client.delete(path9`/threads/${thread_id}/messages/${messageID}`, {
+    return this._client.delete(path7`/threads/${thread_id}/messages/${messageID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -44442,7 +43806,7 @@ var Steps = class extends APIResource {
    */
   retrieve(stepID, params, options) {
     const { thread_id, run_id, ...query } = params;
-    return this._client.get(path9`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
+    return this._client.get(path7`/threads/${thread_id}/runs/${run_id}/steps/${stepID}`, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -44456,7 +43820,7 @@ var Steps = class extends APIResource {
    */
   list(runID, params, options) {
     const { thread_id, ...query } = params;
-    return this._client.getAPIList(path9`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
+    return this._client.getAPIList(path7`/threads/${thread_id}/runs/${runID}/steps`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -45020,7 +44384,7 @@ var Runs = class extends APIResource {
   }
   create(threadID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path9`/threads/${threadID}/runs`, {
+    return this._client.post(path7`/threads/${threadID}/runs`, {
       query: { include },
       body,
       ...options,
@@ -45037,7 +44401,7 @@ var Runs = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { thread_id } = params;
-    return this._client.get(path9`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.get(path7`/threads/${thread_id}/runs/${runID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45050,7 +44414,7 @@ var Runs = class extends APIResource {
    */
   update(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path9`/threads/${thread_id}/runs/${runID}`, {
+    return this._client.post(path7`/threads/${thread_id}/runs/${runID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -45063,7 +44427,7 @@ var Runs = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   list(threadID, query = {}, options) {
-    return this._client.getAPIList(path9`/threads/${threadID}/runs`, CursorPage, {
+    return this._client.getAPIList(path7`/threads/${threadID}/runs`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -45077,7 +44441,7 @@ var Runs = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { thread_id } = params;
-    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/cancel`, {
+    return this._client.post(path7`/threads/${thread_id}/runs/${runID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45156,7 +44520,7 @@ var Runs = class extends APIResource {
   }
   submitToolOutputs(runID, params, options) {
     const { thread_id, ...body } = params;
-    return this._client.post(path9`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
+    return this._client.post(path7`/threads/${thread_id}/runs/${runID}/submit_tool_outputs`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -45211,7 +44575,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   retrieve(threadID, options) {
-    return this._client.get(path9`/threads/${threadID}`, {
+    return this._client.get(path7`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45223,7 +44587,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   update(threadID, body, options) {
-    return this._client.post(path9`/threads/${threadID}`, {
+    return this._client.post(path7`/threads/${threadID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -45236,7 +44600,7 @@ var Threads2 = class extends APIResource {
    * @deprecated The Assistants API is deprecated in favor of the Responses API
    */
   delete(threadID, options) {
-    return this._client.delete(path9`/threads/${threadID}`, {
+    return this._client.delete(path7`/threads/${threadID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45307,7 +44671,7 @@ var Content = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path9`/containers/${container_id}/files/${fileID}/content`, {
+    return this._client.get(path7`/containers/${container_id}/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -45329,14 +44693,14 @@ var Files = class extends APIResource {
    * a JSON request with a file ID.
    */
   create(containerID, body, options) {
-    return this._client.post(path9`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path7`/containers/${containerID}/files`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Retrieve Container File
    */
   retrieve(fileID, params, options) {
     const { container_id } = params;
-    return this._client.get(path9`/containers/${container_id}/files/${fileID}`, {
+    return this._client.get(path7`/containers/${container_id}/files/${fileID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45345,7 +44709,7 @@ var Files = class extends APIResource {
    * List Container files
    */
   list(containerID, query = {}, options) {
-    return this._client.getAPIList(path9`/containers/${containerID}/files`, CursorPage, {
+    return this._client.getAPIList(path7`/containers/${containerID}/files`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -45356,7 +44720,7 @@ var Files = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { container_id } = params;
-    return this._client.delete(path9`/containers/${container_id}/files/${fileID}`, {
+    return this._client.delete(path7`/containers/${container_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45381,7 +44745,7 @@ var Containers = class extends APIResource {
    * Retrieve Container
    */
   retrieve(containerID, options) {
-    return this._client.get(path9`/containers/${containerID}`, {
+    return this._client.get(path7`/containers/${containerID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45400,7 +44764,7 @@ var Containers = class extends APIResource {
    * Delete Container
    */
   delete(containerID, options) {
-    return this._client.delete(path9`/containers/${containerID}`, {
+    return this._client.delete(path7`/containers/${containerID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -45416,7 +44780,7 @@ var Items = class extends APIResource {
    */
   create(conversationID, params, options) {
     const { include, ...body } = params;
-    return this._client.post(path9`/conversations/${conversationID}/items`, {
+    return this._client.post(path7`/conversations/${conversationID}/items`, {
       query: { include },
       body,
       ...options,
@@ -45428,7 +44792,7 @@ var Items = class extends APIResource {
    */
   retrieve(itemID, params, options) {
     const { conversation_id, ...query } = params;
-    return this._client.get(path9`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.get(path7`/conversations/${conversation_id}/items/${itemID}`, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -45438,14 +44802,14 @@ var Items = class extends APIResource {
    * List all items for a conversation with the given ID.
    */
   list(conversationID, query = {}, options) {
-    return this._client.getAPIList(path9`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/conversations/${conversationID}/items`, ConversationCursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Delete an item from a conversation with the given IDs.
    */
   delete(itemID, params, options) {
     const { conversation_id } = params;
-    return this._client.delete(path9`/conversations/${conversation_id}/items/${itemID}`, {
+    return this._client.delete(path7`/conversations/${conversation_id}/items/${itemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45468,7 +44832,7 @@ var Conversations = class extends APIResource {
    * Get a conversation
    */
   retrieve(conversationID, options) {
-    return this._client.get(path9`/conversations/${conversationID}`, {
+    return this._client.get(path7`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45477,7 +44841,7 @@ var Conversations = class extends APIResource {
    * Update a conversation
    */
   update(conversationID, body, options) {
-    return this._client.post(path9`/conversations/${conversationID}`, {
+    return this._client.post(path7`/conversations/${conversationID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -45487,7 +44851,7 @@ var Conversations = class extends APIResource {
    * Delete a conversation. Items in the conversation will not be deleted.
    */
   delete(conversationID, options) {
-    return this._client.delete(path9`/conversations/${conversationID}`, {
+    return this._client.delete(path7`/conversations/${conversationID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45546,7 +44910,7 @@ var OutputItems = class extends APIResource {
    */
   retrieve(outputItemID, params, options) {
     const { eval_id, run_id } = params;
-    return this._client.get(path9`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
+    return this._client.get(path7`/evals/${eval_id}/runs/${run_id}/output_items/${outputItemID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45556,7 +44920,7 @@ var OutputItems = class extends APIResource {
    */
   list(runID, params, options) {
     const { eval_id, ...query } = params;
-    return this._client.getAPIList(path9`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/evals/${eval_id}/runs/${runID}/output_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -45572,7 +44936,7 @@ var Runs2 = class extends APIResource {
    * schema specified in the config of the evaluation.
    */
   create(evalID, body, options) {
-    return this._client.post(path9`/evals/${evalID}/runs`, {
+    return this._client.post(path7`/evals/${evalID}/runs`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -45583,7 +44947,7 @@ var Runs2 = class extends APIResource {
    */
   retrieve(runID, params, options) {
     const { eval_id } = params;
-    return this._client.get(path9`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.get(path7`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45592,7 +44956,7 @@ var Runs2 = class extends APIResource {
    * Get a list of runs for an evaluation.
    */
   list(evalID, query = {}, options) {
-    return this._client.getAPIList(path9`/evals/${evalID}/runs`, CursorPage, {
+    return this._client.getAPIList(path7`/evals/${evalID}/runs`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -45603,7 +44967,7 @@ var Runs2 = class extends APIResource {
    */
   delete(runID, params, options) {
     const { eval_id } = params;
-    return this._client.delete(path9`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.delete(path7`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45613,7 +44977,7 @@ var Runs2 = class extends APIResource {
    */
   cancel(runID, params, options) {
     const { eval_id } = params;
-    return this._client.post(path9`/evals/${eval_id}/runs/${runID}`, {
+    return this._client.post(path7`/evals/${eval_id}/runs/${runID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -45642,13 +45006,13 @@ var Evals = class extends APIResource {
    * Get an evaluation by ID.
    */
   retrieve(evalID, options) {
-    return this._client.get(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update certain properties of an evaluation.
    */
   update(evalID, body, options) {
-    return this._client.post(path9`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
+    return this._client.post(path7`/evals/${evalID}`, { body, ...options, __security: { bearerAuth: true } });
   }
   /**
    * List evaluations for a project.
@@ -45664,7 +45028,7 @@ var Evals = class extends APIResource {
    * Delete an evaluation.
    */
   delete(evalID, options) {
-    return this._client.delete(path9`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path7`/evals/${evalID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Evals.Runs = Runs2;
@@ -45707,7 +45071,7 @@ var Files2 = class extends APIResource {
    * Returns information about a specific file.
    */
   retrieve(fileID, options) {
-    return this._client.get(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns a list of files.
@@ -45723,13 +45087,13 @@ var Files2 = class extends APIResource {
    * Delete a file and remove it from all vector stores.
    */
   delete(fileID, options) {
-    return this._client.delete(path9`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path7`/files/${fileID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Returns the contents of the specified file.
    */
   content(fileID, options) {
-    return this._client.get(path9`/files/${fileID}/content`, {
+    return this._client.get(path7`/files/${fileID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -45841,7 +45205,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   create(fineTunedModelCheckpoint, body, options) {
-    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, Page, { body, method: "post", ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -45852,7 +45216,7 @@ var Permissions = class extends APIResource {
    * @deprecated Retrieve is deprecated. Please swap to the paginated list method instead.
    */
   retrieve(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.get(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
+    return this._client.get(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, {
       query,
       ...options,
       __security: { adminAPIKeyAuth: true }
@@ -45875,7 +45239,7 @@ var Permissions = class extends APIResource {
    * ```
    */
   list(fineTunedModelCheckpoint, query = {}, options) {
-    return this._client.getAPIList(path9`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.getAPIList(path7`/fine_tuning/checkpoints/${fineTunedModelCheckpoint}/permissions`, ConversationCursorPage, { query, ...options, __security: { adminAPIKeyAuth: true } });
   }
   /**
    * **NOTE:** This endpoint requires an [admin API key](../admin-api-keys).
@@ -45897,7 +45261,7 @@ var Permissions = class extends APIResource {
    */
   delete(permissionID, params, options) {
     const { fine_tuned_model_checkpoint } = params;
-    return this._client.delete(path9`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
+    return this._client.delete(path7`/fine_tuning/checkpoints/${fine_tuned_model_checkpoint}/permissions/${permissionID}`, { ...options, __security: { adminAPIKeyAuth: true } });
   }
 };
 
@@ -45926,7 +45290,7 @@ var Checkpoints2 = class extends APIResource {
    * ```
    */
   list(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/fine_tuning/jobs/${fineTuningJobID}/checkpoints`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -45969,7 +45333,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   retrieve(fineTuningJobID, options) {
-    return this._client.get(path9`/fine_tuning/jobs/${fineTuningJobID}`, {
+    return this._client.get(path7`/fine_tuning/jobs/${fineTuningJobID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46003,7 +45367,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   cancel(fineTuningJobID, options) {
-    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
+    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46022,7 +45386,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   listEvents(fineTuningJobID, query = {}, options) {
-    return this._client.getAPIList(path9`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/fine_tuning/jobs/${fineTuningJobID}/events`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
   /**
    * Pause a fine-tune job.
@@ -46035,7 +45399,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   pause(fineTuningJobID, options) {
-    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
+    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/pause`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46051,7 +45415,7 @@ var Jobs = class extends APIResource {
    * ```
    */
   resume(fineTuningJobID, options) {
-    return this._client.post(path9`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
+    return this._client.post(path7`/fine_tuning/jobs/${fineTuningJobID}/resume`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -46122,7 +45486,7 @@ var Models = class extends APIResource {
    * the owner and permissioning.
    */
   retrieve(model, options) {
-    return this._client.get(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Lists the currently available models, and provides basic information about each
@@ -46136,7 +45500,7 @@ var Models = class extends APIResource {
    * delete a model.
    */
   delete(model, options) {
-    return this._client.delete(path9`/models/${model}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path7`/models/${model}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -46165,7 +45529,7 @@ var Calls = class extends APIResource {
    * ```
    */
   accept(callID, body, options) {
-    return this._client.post(path9`/realtime/calls/${callID}/accept`, {
+    return this._client.post(path7`/realtime/calls/${callID}/accept`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -46181,7 +45545,7 @@ var Calls = class extends APIResource {
    * ```
    */
   hangup(callID, options) {
-    return this._client.post(path9`/realtime/calls/${callID}/hangup`, {
+    return this._client.post(path7`/realtime/calls/${callID}/hangup`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -46198,7 +45562,7 @@ var Calls = class extends APIResource {
    * ```
    */
   refer(callID, body, options) {
-    return this._client.post(path9`/realtime/calls/${callID}/refer`, {
+    return this._client.post(path7`/realtime/calls/${callID}/refer`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -46214,7 +45578,7 @@ var Calls = class extends APIResource {
    * ```
    */
   reject(callID, body = {}, options) {
-    return this._client.post(path9`/realtime/calls/${callID}/reject`, {
+    return this._client.post(path7`/realtime/calls/${callID}/reject`, {
       body,
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
@@ -46993,7 +46357,7 @@ var InputItems2 = class extends APIResource {
    * ```
    */
   list(responseID, query = {}, options) {
-    return this._client.getAPIList(path9`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
+    return this._client.getAPIList(path7`/responses/${responseID}/input_items`, CursorPage, { query, ...options, __security: { bearerAuth: true } });
   }
 };
 
@@ -47040,7 +46404,7 @@ var Responses2 = class extends APIResource {
     });
   }
   retrieve(responseID, query = {}, options) {
-    return this._client.get(path9`/responses/${responseID}`, {
+    return this._client.get(path7`/responses/${responseID}`, {
       query,
       ...options,
       stream: query?.stream ?? false,
@@ -47063,7 +46427,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   delete(responseID, options) {
-    return this._client.delete(path9`/responses/${responseID}`, {
+    return this._client.delete(path7`/responses/${responseID}`, {
       ...options,
       headers: buildHeaders([{ Accept: "*/*" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47091,7 +46455,7 @@ var Responses2 = class extends APIResource {
    * ```
    */
   cancel(responseID, options) {
-    return this._client.post(path9`/responses/${responseID}/cancel`, {
+    return this._client.post(path7`/responses/${responseID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -47124,7 +46488,7 @@ var Content2 = class extends APIResource {
    * Download a skill zip bundle by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path9`/skills/${skillID}/content`, {
+    return this._client.get(path7`/skills/${skillID}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -47140,7 +46504,7 @@ var Content3 = class extends APIResource {
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path9`/skills/${skill_id}/versions/${version2}/content`, {
+    return this._client.get(path7`/skills/${skill_id}/versions/${version2}/content`, {
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
       __security: { bearerAuth: true },
@@ -47159,14 +46523,14 @@ var Versions = class extends APIResource {
    * Create a new immutable skill version.
    */
   create(skillID, body = {}, options) {
-    return this._client.post(path9`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path7`/skills/${skillID}/versions`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
   /**
    * Get a specific skill version.
    */
   retrieve(version2, params, options) {
     const { skill_id } = params;
-    return this._client.get(path9`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.get(path7`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -47175,7 +46539,7 @@ var Versions = class extends APIResource {
    * List skill versions for a skill.
    */
   list(skillID, query = {}, options) {
-    return this._client.getAPIList(path9`/skills/${skillID}/versions`, CursorPage, {
+    return this._client.getAPIList(path7`/skills/${skillID}/versions`, CursorPage, {
       query,
       ...options,
       __security: { bearerAuth: true }
@@ -47186,7 +46550,7 @@ var Versions = class extends APIResource {
    */
   delete(version2, params, options) {
     const { skill_id } = params;
-    return this._client.delete(path9`/skills/${skill_id}/versions/${version2}`, {
+    return this._client.delete(path7`/skills/${skill_id}/versions/${version2}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -47211,13 +46575,13 @@ var Skills = class extends APIResource {
    * Get a skill by its ID.
    */
   retrieve(skillID, options) {
-    return this._client.get(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Update the default version pointer for a skill.
    */
   update(skillID, body, options) {
-    return this._client.post(path9`/skills/${skillID}`, {
+    return this._client.post(path7`/skills/${skillID}`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -47237,7 +46601,7 @@ var Skills = class extends APIResource {
    * Delete a skill by its ID.
    */
   delete(skillID, options) {
-    return this._client.delete(path9`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path7`/skills/${skillID}`, { ...options, __security: { bearerAuth: true } });
   }
 };
 Skills.Content = Content2;
@@ -47259,7 +46623,7 @@ var Parts = class extends APIResource {
    * [complete the Upload](https://platform.openai.com/docs/api-reference/uploads/complete).
    */
   create(uploadID, body, options) {
-    return this._client.post(path9`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path7`/uploads/${uploadID}/parts`, multipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -47301,7 +46665,7 @@ var Uploads = class extends APIResource {
    * Returns the Upload object with status `cancelled`.
    */
   cancel(uploadID, options) {
-    return this._client.post(path9`/uploads/${uploadID}/cancel`, {
+    return this._client.post(path7`/uploads/${uploadID}/cancel`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -47324,7 +46688,7 @@ var Uploads = class extends APIResource {
    * object.
    */
   complete(uploadID, body, options) {
-    return this._client.post(path9`/uploads/${uploadID}/complete`, {
+    return this._client.post(path7`/uploads/${uploadID}/complete`, {
       body,
       ...options,
       __security: { bearerAuth: true }
@@ -47358,7 +46722,7 @@ var FileBatches = class extends APIResource {
    * Create a vector store file batch.
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path9`/vector_stores/${vectorStoreID}/file_batches`, {
+    return this._client.post(path7`/vector_stores/${vectorStoreID}/file_batches`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47370,7 +46734,7 @@ var FileBatches = class extends APIResource {
    */
   retrieve(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
+    return this._client.get(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47382,7 +46746,7 @@ var FileBatches = class extends APIResource {
    */
   cancel(batchID, params, options) {
     const { vector_store_id } = params;
-    return this._client.post(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
+    return this._client.post(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}/cancel`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47400,7 +46764,7 @@ var FileBatches = class extends APIResource {
    */
   listFiles(batchID, params, options) {
     const { vector_store_id, ...query } = params;
-    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
+    return this._client.getAPIList(path7`/vector_stores/${vector_store_id}/file_batches/${batchID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47485,7 +46849,7 @@ var Files3 = class extends APIResource {
    * [vector store](https://platform.openai.com/docs/api-reference/vector-stores/object).
    */
   create(vectorStoreID, body, options) {
-    return this._client.post(path9`/vector_stores/${vectorStoreID}/files`, {
+    return this._client.post(path7`/vector_stores/${vectorStoreID}/files`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47497,7 +46861,7 @@ var Files3 = class extends APIResource {
    */
   retrieve(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.get(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.get(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47508,7 +46872,7 @@ var Files3 = class extends APIResource {
    */
   update(fileID, params, options) {
     const { vector_store_id, ...body } = params;
-    return this._client.post(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.post(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47519,7 +46883,7 @@ var Files3 = class extends APIResource {
    * Returns a list of vector store files.
    */
   list(vectorStoreID, query = {}, options) {
-    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/files`, CursorPage, {
+    return this._client.getAPIList(path7`/vector_stores/${vectorStoreID}/files`, CursorPage, {
       query,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47534,7 +46898,7 @@ var Files3 = class extends APIResource {
    */
   delete(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.delete(path9`/vector_stores/${vector_store_id}/files/${fileID}`, {
+    return this._client.delete(path7`/vector_stores/${vector_store_id}/files/${fileID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47610,7 +46974,7 @@ var Files3 = class extends APIResource {
    */
   content(fileID, params, options) {
     const { vector_store_id } = params;
-    return this._client.getAPIList(path9`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
+    return this._client.getAPIList(path7`/vector_stores/${vector_store_id}/files/${fileID}/content`, Page, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47640,7 +47004,7 @@ var VectorStores = class extends APIResource {
    * Retrieves a vector store.
    */
   retrieve(vectorStoreID, options) {
-    return this._client.get(path9`/vector_stores/${vectorStoreID}`, {
+    return this._client.get(path7`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47650,7 +47014,7 @@ var VectorStores = class extends APIResource {
    * Modifies a vector store.
    */
   update(vectorStoreID, body, options) {
-    return this._client.post(path9`/vector_stores/${vectorStoreID}`, {
+    return this._client.post(path7`/vector_stores/${vectorStoreID}`, {
       body,
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
@@ -47672,7 +47036,7 @@ var VectorStores = class extends APIResource {
    * Delete a vector store.
    */
   delete(vectorStoreID, options) {
-    return this._client.delete(path9`/vector_stores/${vectorStoreID}`, {
+    return this._client.delete(path7`/vector_stores/${vectorStoreID}`, {
       ...options,
       headers: buildHeaders([{ "OpenAI-Beta": "assistants=v2" }, options?.headers]),
       __security: { bearerAuth: true }
@@ -47683,7 +47047,7 @@ var VectorStores = class extends APIResource {
    * filter.
    */
   search(vectorStoreID, body, options) {
-    return this._client.getAPIList(path9`/vector_stores/${vectorStoreID}/search`, Page, {
+    return this._client.getAPIList(path7`/vector_stores/${vectorStoreID}/search`, Page, {
       body,
       method: "post",
       ...options,
@@ -47707,7 +47071,7 @@ var Videos = class extends APIResource {
    * Fetch the latest metadata for a generated video.
    */
   retrieve(videoID, options) {
-    return this._client.get(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.get(path7`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * List recently generated videos for the current project.
@@ -47723,7 +47087,7 @@ var Videos = class extends APIResource {
    * Permanently delete a completed or failed video and its stored assets.
    */
   delete(videoID, options) {
-    return this._client.delete(path9`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
+    return this._client.delete(path7`/videos/${videoID}`, { ...options, __security: { bearerAuth: true } });
   }
   /**
    * Create a character from an uploaded video.
@@ -47737,7 +47101,7 @@ var Videos = class extends APIResource {
    * Streams the rendered video content for the specified video job.
    */
   downloadContent(videoID, query = {}, options) {
-    return this._client.get(path9`/videos/${videoID}/content`, {
+    return this._client.get(path7`/videos/${videoID}/content`, {
       query,
       ...options,
       headers: buildHeaders([{ Accept: "application/binary" }, options?.headers]),
@@ -47762,7 +47126,7 @@ var Videos = class extends APIResource {
    * Fetch a character.
    */
   getCharacter(characterID, options) {
-    return this._client.get(path9`/videos/characters/${characterID}`, {
+    return this._client.get(path7`/videos/characters/${characterID}`, {
       ...options,
       __security: { bearerAuth: true }
     });
@@ -47771,7 +47135,7 @@ var Videos = class extends APIResource {
    * Create a remix of a completed video using a refreshed prompt.
    */
   remix(videoID, body, options) {
-    return this._client.post(path9`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
+    return this._client.post(path7`/videos/${videoID}/remix`, maybeMultipartFormRequestOptions({ body, ...options, __security: { bearerAuth: true } }, this._client));
   }
 };
 
@@ -48760,7 +48124,7 @@ async function readBounded(response) {
   }
   return Buffer.concat(chunks2).toString("utf8");
 }
-function oneLine2(text2, max = 200) {
+function oneLine(text2, max = 200) {
   const flat = text2.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max)}...` : flat;
 }
@@ -48779,11 +48143,11 @@ function checkBody(status4, text2) {
   try {
     json2 = JSON.parse(text2);
   } catch {
-    return `the response is not JSON: ${oneLine2(text2, 80)}`;
+    return `the response is not JSON: ${oneLine(text2, 80)}`;
   }
   const choices = json2?.choices;
   if (!Array.isArray(choices) || choices.length === 0) {
-    return `the response holds no completion: ${oneLine2(text2, 80)}`;
+    return `the response holds no completion: ${oneLine(text2, 80)}`;
   }
   return void 0;
 }
@@ -48829,7 +48193,7 @@ function observingFetch(logs, options, baseFetch = globalThis.fetch) {
       log.lastFailure = options.redact(problem);
       throw new BadResponseBody(log.lastFailure);
     }
-    if (!response.ok) log.lastFailure = options.redact(`HTTP ${response.status}: ${oneLine2(text2)}`);
+    if (!response.ok) log.lastFailure = options.redact(`HTTP ${response.status}: ${oneLine(text2)}`);
     const nullBody = text2 === "" || [101, 204, 205, 304].includes(response.status);
     return new Response(nullBody ? null : text2, {
       status: response.status,
@@ -48893,8 +48257,8 @@ async function waitForEndpoint(options) {
 // src/llm/recordings.ts
 import { createHash as createHash2, randomBytes as randomBytes2 } from "node:crypto";
 import { existsSync as existsSync2, mkdirSync, statSync as statSync2 } from "node:fs";
-import { readFile as readFile6, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
-import path10 from "node:path";
+import { readFile as readFile6, rename as rename2, writeFile as writeFile3 } from "node:fs/promises";
+import path8 from "node:path";
 var RECORDING_VERSION = 1;
 var recordedExchange = external_exports.object({
   version: external_exports.literal(RECORDING_VERSION),
@@ -48992,7 +48356,7 @@ var RecordingStore = class _RecordingStore {
     return new _RecordingStore(dir);
   }
   fileFor(key2) {
-    return path10.join(this.dir, `${key2}.json`);
+    return path8.join(this.dir, `${key2}.json`);
   }
   /** The recorded exchange for this key, or undefined when there is none. */
   async read(key2) {
@@ -49023,7 +48387,7 @@ var RecordingStore = class _RecordingStore {
     const file2 = this.fileFor(recording.key);
     const temporary = `${file2}.${randomBytes2(6).toString("hex")}.tmp`;
     try {
-      await writeFile4(temporary, `${JSON.stringify(recording, null, 2)}
+      await writeFile3(temporary, `${JSON.stringify(recording, null, 2)}
 `);
       await rename2(temporary, file2);
     } catch (error62) {
@@ -49237,6 +48601,19 @@ var Client = class {
 };
 function createModelClient(options) {
   return new Client(options);
+}
+function modelClientFor(settings) {
+  return createModelClient({
+    endpoint: settings.endpoint,
+    apiKey: settings.apiKey,
+    model: settings.model,
+    api: settings.api,
+    timeoutMs: settings.requestTimeout * 1e3,
+    maxRetries: settings.requestRetries,
+    concurrency: settings.concurrency,
+    record: settings.record,
+    replay: settings.replay
+  });
 }
 
 // src/llm/helpers.ts
@@ -49772,6 +49149,632 @@ function assembleTestFile(files, options) {
     broken,
     addedImport: assembler.addedImport
   };
+}
+
+// src/testgen/review.ts
+import path12 from "node:path";
+
+// src/execute/executor.ts
+import { mkdir as mkdir4, mkdtemp, writeFile as writeFile4 } from "node:fs/promises";
+import os4 from "node:os";
+import path10 from "node:path";
+
+// src/execute/checkout.ts
+import { execFile } from "node:child_process";
+import { chmod, cp, mkdir as mkdir3, readdir, rm } from "node:fs/promises";
+import path9 from "node:path";
+import { promisify } from "node:util";
+var run = promisify(execFile);
+async function git(repoDir, args, env) {
+  const { stdout } = await run("git", args, {
+    cwd: repoDir,
+    env: env ?? process.env,
+    maxBuffer: 64 << 20
+  });
+  return stdout.trim();
+}
+async function checkoutTree(repoDir, head, dest) {
+  let sha;
+  try {
+    sha = await git(repoDir, ["rev-parse", "--verify", "--end-of-options", `${head}^{commit}`]);
+  } catch (error62) {
+    throw new UsageError(
+      `Cannot run tests at ${head}: not a commit in ${repoDir} (${firstLine2(errorMessage(error62))}). Fetch it first.`
+    );
+  }
+  await mkdir3(dest, { recursive: true });
+  const env = { ...process.env, GIT_INDEX_FILE: path9.join(path9.dirname(dest), "checkout.index") };
+  await git(repoDir, ["read-tree", sha], env);
+  await git(repoDir, ["checkout-index", "--all", "--force", `--prefix=${dest}${path9.sep}`], env);
+  await rm(env.GIT_INDEX_FILE, { force: true });
+  return sha;
+}
+async function copyTree(source, dest) {
+  try {
+    await mkdir3(dest, { recursive: true });
+    await run("cp", ["-a", `${source}${path9.sep}.`, dest]);
+  } catch {
+    await rm(dest, { recursive: true, force: true });
+    await cp(source, dest, { recursive: true, verbatimSymlinks: true, force: true });
+  }
+}
+async function removeTree(dir) {
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+    return;
+  } catch {
+    await makeWritable(dir);
+  }
+  await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+}
+async function makeWritable(dir) {
+  await chmod(dir, 448).catch(() => void 0);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isDirectory()) await makeWritable(path9.join(dir, entry.name));
+  }
+}
+function firstLine2(text2) {
+  return text2.split("\n").find((line) => line.trim()) ?? text2;
+}
+
+// src/execute/classify.ts
+var MESSAGE_CAP = 300;
+function oneLine2(text2, cap = MESSAGE_CAP) {
+  const line = text2.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
+  const flat = line.replace(/\s+/g, " ");
+  return flat.length <= cap ? flat : `${flat.slice(0, cap - 3)}...`;
+}
+function inModule(frames, target2) {
+  return frames.some((f) => f.where === "repo" && f.file === target2.file);
+}
+function focusFrame(frames, target2) {
+  const reversed = [...frames].reverse();
+  const inFile = (f) => f.where === "repo" && f.file === target2.file;
+  return reversed.find((f) => inFile(f) && f.line >= target2.start && f.line <= target2.end) ?? reversed.find(inFile) ?? reversed.find((f) => f.where === "test") ?? reversed[0];
+}
+function at(frame) {
+  return frame ? ` (at ${frame.file}:${frame.line} in ${frame.function})` : "";
+}
+function exceptionOf(exc, target2) {
+  const frame = focusFrame(exc.frames, target2);
+  return {
+    type: exc.type,
+    message: oneLine2(exc.message),
+    ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
+  };
+}
+function describe3(exc, target2) {
+  let text2 = `${exc.type}: ${oneLine2(exc.message)}`;
+  if (exc.network && !exc.message.includes("blocked in the sandbox")) {
+    text2 += " (network access is blocked in the sandbox)";
+  }
+  return text2 + at(focusFrame(exc.frames, target2));
+}
+var ASSERTION_TYPES = /* @__PURE__ */ new Set(["AssertionError", "Failed"]);
+function isAssertion(exc) {
+  if (!ASSERTION_TYPES.has(exc.type)) return false;
+  return exc.type === "AssertionError" || /^(builtins|pytest|_pytest)/.test(exc.module);
+}
+function failedAssertion(exc) {
+  const facts = exc.assertion;
+  const assertion = {};
+  if (facts?.call) assertion.call = facts.call;
+  const expected = facts?.expected ?? facts?.expectedSource;
+  if (expected) assertion.expected = expected;
+  if (facts?.actual) assertion.actual = facts.actual;
+  let message;
+  if (exc.type === "Failed") {
+    message = oneLine2(exc.message) + (facts?.call ? ` (${facts.call})` : "");
+    if (facts?.expectedSource?.startsWith("raises ")) assertion.actual = "no exception";
+  } else if (facts?.source) {
+    message = facts.source + (facts.actual != null ? ` (actual ${facts.actual}, expected ${facts.expected})` : "");
+    const first2 = oneLine2(exc.message);
+    if (first2 && !first2.startsWith("assert ")) message += `: ${first2}`;
+  } else {
+    message = `AssertionError: ${oneLine2(exc.message) || "assertion failed"}`;
+  }
+  return { outcome: "failed", message, assertion };
+}
+function fromException(exc, ctx, when) {
+  const prefix = when === "collect" ? "importing the test file failed: " : "";
+  if (inModule(exc.frames, ctx.target)) {
+    return {
+      outcome: "error",
+      message: prefix + describe3(exc, ctx.target),
+      exception: exceptionOf(exc, ctx.target)
+    };
+  }
+  if (when === "run" && isAssertion(exc)) return failedAssertion(exc);
+  return {
+    outcome: "test-error",
+    message: prefix + describe3(exc, ctx.target),
+    exception: exceptionOf(exc, ctx.target)
+  };
+}
+function failed(run3, ctx) {
+  if (!run3.exc) return { outcome: "test-error", message: `the test failed in ${run3.phase}` };
+  const verdict = fromException(run3.exc, ctx, "run");
+  if (run3.phase === "setup" || run3.phase === "teardown") {
+    if (verdict.outcome === "failed") return { ...verdict, outcome: "test-error" };
+    if (verdict.outcome === "test-error") {
+      return { ...verdict, message: `in ${run3.phase}: ${verdict.message}` };
+    }
+  }
+  return verdict;
+}
+function timedOut(run3, ctx) {
+  const frame = focusFrame(run3.frames, ctx.target);
+  const what = run3.budget ? "stopped: the total time budget ran out" : `timed out after ${run3.timeoutSec} s${run3.phase === "collect" ? " while importing the test file" : ""}`;
+  return {
+    outcome: "timeout",
+    message: what + (frame ? ` in ${frame.file}:${frame.line} (${frame.function})` : ""),
+    exception: {
+      type: "Timeout",
+      message: what,
+      ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
+    }
+  };
+}
+function died(run3, ctx) {
+  const frames = run3.note?.frames ?? run3.fault?.frames ?? [];
+  const frame = focusFrame(frames, ctx.target);
+  const how = [run3.note?.detail, run3.fault?.headline].filter(Boolean).join(", ");
+  const base = run3.giveUp ? `not run: the test process kept dying before reaching this test (${run3.status})` : `the test process died (${run3.status}${how ? `: ${how}` : ""})${run3.phase === "collect" ? " while importing the test file" : ""}`;
+  const output2 = run3.giveUp && run3.output ? `: ${oneLine2(run3.output, 120)}` : "";
+  let outcome;
+  if (run3.giveUp) outcome = "test-error";
+  else if (inModule(frames, ctx.target)) outcome = "error";
+  else if (frames.some((f) => f.where === "test") || run3.phase === "collect") {
+    outcome = "test-error";
+  } else outcome = "error";
+  return {
+    outcome,
+    message: base + output2 + at(frame),
+    exception: {
+      type: run3.note?.kind ?? (run3.fault?.headline || "ProcessDied"),
+      message: run3.status,
+      ...frame ? { file: frame.file, line: frame.line, function: frame.function } : {}
+    }
+  };
+}
+function classifyRun(run3, ctx) {
+  switch (run3.outcome) {
+    case "passed":
+      return { outcome: "passed", message: "passed" };
+    case "failed":
+      return failed(run3, ctx);
+    case "skipped":
+      return run3.xfail ? { outcome: "failed", message: `xfailed: ${oneLine2(run3.reason ?? "")}`.trim() } : {
+        outcome: "test-error",
+        message: `the test skipped itself: ${oneLine2(run3.reason ?? "")}`
+      };
+    case "timeout":
+      return timedOut(run3, ctx);
+    case "died":
+      return died(run3, ctx);
+    case "collect-error":
+      return run3.exc ? fromException(run3.exc, ctx, "collect") : { outcome: "test-error", message: "importing the test file failed" };
+    case "invalid": {
+      const line = run3.syntaxError.line != null ? ` at line ${run3.syntaxError.line}` : "";
+      return { outcome: "invalid", message: `syntax error${line}: ${run3.syntaxError.message}` };
+    }
+  }
+}
+function classifyTest(facts, ctx) {
+  const first2 = facts.runs[0];
+  if (facts.notRun || first2 === void 0) {
+    return {
+      outcome: "timeout",
+      message: `not run: ${ctx.incomplete ?? "the run ended before it started"}`,
+      durationMs: 0,
+      notRun: true
+    };
+  }
+  const durationMs = first2.durationMs ?? 0;
+  const verdict = classifyRun(first2, ctx);
+  if (verdict.outcome !== "passed") return { ...verdict, durationMs };
+  if (facts.countedInCoverage && facts.runs.length === ctx.expectedRuns) {
+    return { ...verdict, durationMs };
+  }
+  const index = facts.runs.findIndex((run3) => classifyRun(run3, ctx).outcome !== "passed");
+  const later = index > 0 ? classifyRun(facts.runs[index], ctx) : void 0;
+  return {
+    outcome: "flaky",
+    message: later ? `passed on run 1, then ${later.outcome} on run ${index + 1}: ${later.message}` : "passed on run 1, but its reruns did not complete",
+    ...later?.assertion ? { assertion: later.assertion } : {},
+    ...later?.exception ? { exception: later.exception } : {},
+    durationMs
+  };
+}
+
+// src/execute/environment.ts
+var SECRET_NAME = /(TOKEN|SECRET|PASSW|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION)|^ACTIONS_|^GITHUB_TOKEN$|^SEMCODER_API_KEY$/i;
+var BASE_NAMES = /* @__PURE__ */ new Set(["PATH", "LANG", "LANGUAGE", "TZ"]);
+function looksSecret(name) {
+  return SECRET_NAME.test(name);
+}
+function checkPassEnv(names) {
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UsageError(`--pass-env ${name}: not an environment variable name.`);
+    }
+    if (looksSecret(name)) {
+      throw new UsageError(
+        `--pass-env ${name}: the name looks like a secret, and generated tests never see secrets. Pass a non-secret variable instead.`
+      );
+    }
+  }
+}
+function sandboxEnv(source, passEnv, userBase) {
+  const env = {};
+  const wanted = new Set(passEnv);
+  for (const [name, value] of Object.entries(source)) {
+    if (value === void 0 || looksSecret(name)) continue;
+    if (BASE_NAMES.has(name) || name.startsWith("LC_") || wanted.has(name)) env[name] = value;
+  }
+  if (userBase) env.PYTHONUSERBASE = userBase;
+  return env;
+}
+function redactor(source) {
+  const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
+  return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
+}
+
+// src/execute/interpreter.ts
+var MIN_PYTHON = [3, 9];
+var MIN_COVERAGE = [7, 5];
+var MIN_PYTEST = [7, 0];
+function atLeast(version2, minimum) {
+  const [major = 0, minor = 0] = version2.split(".").map((part) => Number.parseInt(part, 10));
+  return major > minimum[0] || major === minimum[0] && minor >= minimum[1];
+}
+function interpreterProblem(python, probe) {
+  const [major, minor] = probe.version;
+  const where = `Python interpreter '${python}' (${probe.executable}, Python ${probe.version.join(".")})`;
+  if (major < MIN_PYTHON[0] || major === MIN_PYTHON[0] && minor < MIN_PYTHON[1]) {
+    return `${where} is too old: the test executor needs Python ${MIN_PYTHON.join(".")} or newer. Pass another one with --python.`;
+  }
+  const missing = [];
+  if (!probe.pytest) missing.push("pytest is not installed");
+  else if (!atLeast(probe.pytest, MIN_PYTEST)) {
+    missing.push(`pytest is ${probe.pytest} (${MIN_PYTEST.join(".")} or newer needed)`);
+  }
+  if (!probe.coverage) missing.push("coverage.py is not installed");
+  else if (!atLeast(probe.coverage, MIN_COVERAGE)) {
+    missing.push(`coverage.py is ${probe.coverage} (${MIN_COVERAGE.join(".")} or newer needed)`);
+  }
+  if (missing.length === 0) return null;
+  return `${where} cannot run the generated tests: ${missing.join("; ")}. Install them with: ${python} -m pip install 'pytest>=${MIN_PYTEST.join(".")}' 'coverage>=${MIN_COVERAGE.join(".")}'`;
+}
+async function checkInterpreter(python, env) {
+  const probe = await runJsonHelper(
+    "execute_probe.py",
+    {},
+    { python, env, needsSite: true }
+  );
+  const problem = interpreterProblem(python, probe);
+  if (problem) throw new UsageError(problem);
+  return { ...probe, pytest: probe.pytest, coverage: probe.coverage };
+}
+
+// src/execute/supervisor.ts
+import { spawn as spawn4 } from "node:child_process";
+import { createInterface } from "node:readline";
+
+// src/execute/facts.ts
+var RUN_OUTCOMES = [
+  "passed",
+  "failed",
+  "skipped",
+  "timeout",
+  "died",
+  "collect-error",
+  "invalid"
+];
+function parseSupervisorOutput(line) {
+  const value = JSON.parse(line);
+  const problem = (what) => new Error(`the test supervisor's report ${what}: ${line.slice(0, 200)}`);
+  if (!Array.isArray(value.tests) || typeof value.coverage !== "object" || !value.isolation) {
+    throw problem("lacks tests, coverage or isolation");
+  }
+  for (const test of value.tests) {
+    if (typeof test.nodeid !== "string" || !Array.isArray(test.runs)) {
+      throw problem("has a test without a node id or runs");
+    }
+    for (const run3 of test.runs) {
+      if (!RUN_OUTCOMES.includes(run3.outcome)) {
+        throw problem(`has an unknown run outcome ${JSON.stringify(run3.outcome)}`);
+      }
+    }
+  }
+  return value;
+}
+
+// src/execute/supervisor.ts
+var GRACE_MS = 3e4;
+var STDERR_CAP = 64 * 1024;
+var Supervisor = class {
+  constructor(python, env) {
+    this.python = python;
+    this.env = env;
+  }
+  python;
+  env;
+  child = null;
+  pending = null;
+  stderr = "";
+  /** Starts the process now (it warms up while the caller prepares the first run). */
+  start() {
+    if (this.child) return;
+    const child = spawn4(this.python, ["-B", pythonHelper("execute_tests.py")], {
+      env: this.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true
+    });
+    this.child = child;
+    this.stderr = "";
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) {
+      stream.unref?.();
+    }
+    child.stdin.on("error", () => void 0);
+    child.stderr.on("data", (chunk) => {
+      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_CAP);
+    });
+    createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
+    child.on("error", (error62) => this.onExit(`could not start ${this.python}: ${error62.message}`));
+    child.on("close", (code, signal) => {
+      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`);
+    });
+  }
+  /** Runs one request; requests must not overlap (the Executor queues them). */
+  run(request) {
+    if (this.pending) return Promise.reject(new Error("the test supervisor is busy"));
+    this.start();
+    const child = this.child;
+    return new Promise((resolve2, reject) => {
+      const watchdog = setTimeout(
+        () => {
+          this.fail(
+            new Error("the test supervisor did not finish within its budget; it was stopped")
+          );
+          this.kill(child);
+        },
+        request.options.budgetSec * 1e3 + GRACE_MS
+      );
+      this.pending = { resolve: resolve2, reject, watchdog };
+      child.stdin.write(`${JSON.stringify(request)}
+`);
+    });
+  }
+  /** Ends the process: it exits when its input closes; it is killed if it lingers. */
+  async close() {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const exited = new Promise((resolve2) => child.once("close", () => resolve2()));
+    child.stdin.end();
+    const timer = setTimeout(() => this.kill(child), 5e3);
+    await exited;
+    clearTimeout(timer);
+  }
+  onLine(line) {
+    const pending = this.pending;
+    if (!pending || !line.trim()) return;
+    this.pending = null;
+    clearTimeout(pending.watchdog);
+    try {
+      const failure2 = JSON.parse(line);
+      if (failure2.error) {
+        pending.reject(new Error(`the test supervisor failed: ${failure2.error}
+${failure2.trace}`));
+      } else pending.resolve(parseSupervisorOutput(line));
+    } catch (error62) {
+      pending.reject(
+        error62 instanceof SyntaxError ? new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`) : error62
+      );
+    }
+  }
+  onExit(how) {
+    this.child = null;
+    const detail = this.stderr.trim().split("\n").slice(-8).join("\n");
+    this.fail(new Error(`the test supervisor ${how}${detail ? `: ${detail}` : ""}`));
+  }
+  fail(error62) {
+    const pending = this.pending;
+    this.pending = null;
+    if (!pending) return;
+    clearTimeout(pending.watchdog);
+    pending.reject(error62);
+  }
+  kill(child) {
+    if (this.child === child) this.child = null;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+    }
+  }
+};
+
+// src/execute/types.ts
+var GIB = 1024 ** 3;
+var MIB = 1024 ** 2;
+var DEFAULT_EXECUTE_OPTIONS = {
+  python: "python3",
+  testTimeoutSec: 10,
+  budgetSec: 600,
+  reruns: 2,
+  memoryBytes: 2 * GIB,
+  passEnv: [],
+  fileSizeBytes: 64 * MIB,
+  maxProcesses: 512,
+  outputBytes: 64 * 1024,
+  isolation: "auto"
+};
+
+// src/execute/executor.ts
+var TEST_FILE_NAME = /^test_\w+\.py$/;
+var Executor = class _Executor {
+  constructor(base, pristine, head, interpreter, options, env) {
+    this.base = base;
+    this.pristine = pristine;
+    this.head = head;
+    this.options = options;
+    this.env = env;
+    this.redact = redactor(process.env);
+    this.supervisor = new Supervisor(interpreter.executable, env);
+    this.supervisor.start();
+  }
+  base;
+  pristine;
+  head;
+  options;
+  env;
+  runs = 0;
+  /** Runs one after another: each already spreads its tests over every core. */
+  queue = Promise.resolve();
+  /** Sandboxes being removed after their run returned (dispose waits for them). */
+  removals = /* @__PURE__ */ new Set();
+  redact;
+  supervisor;
+  /**
+   * Checks the interpreter (a UsageError naming it, and the pip command, when pytest or
+   * coverage.py >= 7.5 is missing) and prepares a pristine tree of `head` read from git.
+   */
+  static async create(repoDir, head, options) {
+    checkPassEnv(options.passEnv);
+    const probeEnv = sandboxEnv(process.env, options.passEnv, null);
+    if (process.env.HOME) probeEnv.HOME = process.env.HOME;
+    const interpreter = await checkInterpreter(options.python, probeEnv);
+    const env = sandboxEnv(process.env, options.passEnv, interpreter.userBase);
+    const base = await mkdtemp(path10.join(os4.tmpdir(), "semcoder-exec-"));
+    try {
+      const pristine = path10.join(base, "pristine");
+      const sha = await checkoutTree(repoDir, head, pristine);
+      return new _Executor(base, pristine, sha, interpreter, options, env);
+    } catch (error62) {
+      await removeTree(base);
+      throw error62;
+    }
+  }
+  /** Runs the tests in a fresh copy of the tree; callable several times. */
+  run(functions, tests) {
+    const result = this.queue.then(() => {
+      checkTests(functions, tests);
+      return this.runNow(functions, tests);
+    });
+    this.queue = result.catch(() => void 0);
+    return result;
+  }
+  async runNow(functions, tests) {
+    const started = Date.now();
+    const sandbox = path10.join(this.base, `run-${++this.runs}`);
+    try {
+      await copyTree(this.pristine, path10.join(sandbox, "repo"));
+      for (const dir of ["tests", "home", "tmp", "control"]) {
+        await mkdir4(path10.join(sandbox, dir), { recursive: true });
+      }
+      for (const test of tests) {
+        await writeFile4(path10.join(sandbox, "tests", test.name), test.content);
+      }
+      const output2 = await this.supervisor.run(this.request(sandbox, functions, tests));
+      const byFile = new Map(tests.map((t2) => [t2.name, t2.functionId]));
+      const byId2 = new Map(functions.map((fn) => [fn.id, fn]));
+      const results = output2.tests.map((facts) => {
+        const functionId = byFile.get(facts.file) ?? "";
+        return this.result(facts, functionId, byId2.get(functionId), output2);
+      });
+      return {
+        tests: results,
+        coverage: output2.coverage,
+        incomplete: output2.incomplete,
+        isolation: output2.isolation,
+        durationMs: Date.now() - started
+      };
+    } finally {
+      const removal = removeTree(sandbox).catch(() => void 0);
+      this.removals.add(removal);
+      void removal.then(() => this.removals.delete(removal));
+    }
+  }
+  /** Stops the supervisor and removes every tree this executor made. */
+  async dispose() {
+    await this.queue;
+    await Promise.all(this.removals);
+    await this.supervisor.close();
+    await removeTree(this.base);
+  }
+  request(sandbox, functions, tests) {
+    const o2 = { ...DEFAULT_EXECUTE_OPTIONS, ...this.options };
+    return {
+      sandbox,
+      pristine: this.pristine,
+      env: this.env,
+      tests: tests.map((t2) => ({ file: t2.name, functionId: t2.functionId })),
+      functions: functions.map((fn) => ({
+        id: fn.id,
+        file: fn.file,
+        qualname: fn.qualname,
+        start: fn.start,
+        end: fn.end,
+        changedLines: fn.changedLines,
+        importRoot: fn.importRoot
+      })),
+      options: {
+        testTimeoutSec: o2.testTimeoutSec,
+        budgetSec: o2.budgetSec,
+        reruns: o2.reruns,
+        workers: this.options.workers ?? null,
+        memoryBytes: o2.memoryBytes,
+        fileSizeBytes: o2.fileSizeBytes,
+        processes: o2.maxProcesses,
+        outputBytes: o2.outputBytes,
+        isolation: o2.isolation
+      }
+    };
+  }
+  result(facts, functionId, target2, output2) {
+    const verdict = classifyTest(facts, {
+      target: target2 ?? { file: "", qualname: "", start: 0, end: 0 },
+      expectedRuns: output2.expectedRuns,
+      incomplete: output2.incomplete
+    });
+    const redact = (text2) => this.redact(text2);
+    const result = {
+      functionId,
+      file: facts.file,
+      name: facts.name,
+      nodeid: facts.nodeid,
+      outcome: verdict.outcome,
+      message: redact(verdict.message),
+      durationMs: Math.round(verdict.durationMs * 1e3) / 1e3
+    };
+    if (verdict.assertion) {
+      result.assertion = Object.fromEntries(
+        Object.entries(verdict.assertion).map(([k2, v]) => [k2, redact(v)])
+      );
+    }
+    if (verdict.exception) {
+      result.exception = { ...verdict.exception, message: redact(verdict.exception.message) };
+    }
+    if (verdict.notRun) result.notRun = true;
+    return result;
+  }
+};
+function checkTests(functions, tests) {
+  const ids = new Set(functions.map((fn) => fn.id));
+  const names = /* @__PURE__ */ new Set();
+  for (const test of tests) {
+    if (!TEST_FILE_NAME.test(test.name)) {
+      throw new Error(`test file name ${JSON.stringify(test.name)} must match test_<word>.py`);
+    }
+    if (names.has(test.name)) throw new Error(`test file name ${test.name} is used twice`);
+    if (!ids.has(test.functionId)) {
+      throw new Error(`test file ${test.name} refers to unknown function ${test.functionId}`);
+    }
+    names.add(test.name);
+  }
 }
 
 // src/report/comment.ts
@@ -50596,19 +50599,6 @@ async function prepareStates(settings, sources, functions, skipped) {
   }
   return states;
 }
-function createClient(settings) {
-  return createModelClient({
-    endpoint: settings.endpoint,
-    apiKey: settings.apiKey,
-    model: settings.model,
-    api: settings.api,
-    timeoutMs: settings.requestTimeout * 1e3,
-    maxRetries: settings.requestRetries,
-    concurrency: settings.concurrency,
-    record: settings.record,
-    replay: settings.replay
-  });
-}
 async function runRounds(rounds, states, settings) {
   await generate(rounds, states);
   const live = () => states.filter((s) => !s.skipped);
@@ -50664,7 +50654,7 @@ async function runReview(settings, options = {}) {
     );
     const skipped = [...changes.skipped, ...overLimit];
     const states = await prepareStates(settings, sources, selected, skipped);
-    const client = createClient(settings);
+    const client = modelClientFor(settings);
     const outcome = states.length > 0 ? await reviewFunctions(
       settings,
       changes.head,
@@ -50783,22 +50773,9 @@ async function withoutFunctions(entries, options) {
 }
 
 // src/bench/track.ts
-function scopeTasks(taskIds, limit2, shard3) {
+function scopeTasks(taskIds, limit2, shard) {
   const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
-  return shardTasks(limit2 === void 0 ? sorted2 : sorted2.slice(0, limit2), shard3);
-}
-function createRunClient(settings) {
-  return createModelClient({
-    endpoint: settings.endpoint,
-    apiKey: settings.apiKey,
-    model: settings.model,
-    api: settings.api,
-    timeoutMs: settings.requestTimeout * 1e3,
-    maxRetries: settings.requestRetries,
-    concurrency: settings.concurrency,
-    record: settings.record,
-    replay: settings.replay
-  });
+  return shardTasks(limit2 === void 0 ? sorted2 : sorted2.slice(0, limit2), shard);
 }
 function gateOf2(settings, context) {
   return { failBelow: settings.failBelow, maxDrop: settings.maxDrop, names: context.gateNames };
@@ -50814,7 +50791,7 @@ async function writeSamples(outDir, samples) {
   await writeFile6(path13.join(outDir, "samples.jsonl"), lines.join(""));
 }
 async function generate2(settings, tasks, context) {
-  const client = createRunClient(settings);
+  const client = modelClientFor(settings);
   if (settings.waitForEndpoint > 0) await client.waitUntilReady(settings.waitForEndpoint);
   const started = Date.now();
   context.log(

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { LlmUsage } from '../llm/index.js';
+import { modelClientFor, type LlmUsage } from '../llm/index.js';
 import { displayEndpoint } from '../testgen/review.js';
 import { defaultCacheDir } from './dataset-cache.js';
 import { loadDataset } from './datasets.js';
@@ -14,7 +14,7 @@ import { writeSuiteReport } from './report.js';
 import { buildResults } from './results.js';
 import type { BenchRunSettings } from './run-settings.js';
 import { summaryLines } from './summary.js';
-import { createRunClient, gateOf, scopeTasks, type TrackContext, type TrackRun } from './track.js';
+import { gateOf, scopeTasks, type TrackContext, type TrackRun } from './track.js';
 import type { EvalSuite, SampleOutcome } from './types.js';
 
 /**
@@ -40,7 +40,7 @@ async function generate(
   tasks: readonly CodegenTask[],
   context: TrackContext,
 ): Promise<{ generated: GeneratedSample[]; usage: LlmUsage; ms: number }> {
-  const client = createRunClient(settings);
+  const client = modelClientFor(settings);
   if (settings.waitForEndpoint > 0) await client.waitUntilReady(settings.waitForEndpoint);
   const started = Date.now();
   context.log(

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MODEL } from '../settings.js';
 import { DEFAULT_LIMITS } from './evaluate.js';
-import { parseShard } from './shard.js';
+import { shardSchema } from './settings.js';
 import { parseInstanceIds } from './swebench/select.js';
 import { BENCH_SUITES, type BenchSuite } from './types.js';
 
@@ -10,22 +10,6 @@ import { BENCH_SUITES, type BenchSuite } from './types.js';
  * The settings of `bench run`, validated once (CLI flags, or the action's inputs in benchmark
  * mode). One shape for every track; a track reads the part it needs.
  */
-
-const shard = z
-  .string()
-  .optional()
-  .transform((text, context) => {
-    if (text === undefined) return null;
-    try {
-      return parseShard(text);
-    } catch (error) {
-      context.addIssue({
-        code: 'custom',
-        message: (error as Error).message.replace(/^--shard: /, ''),
-      });
-      return z.NEVER;
-    }
-  });
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const seconds = z.coerce.number().positive();
@@ -84,7 +68,7 @@ export const benchRunSettingsSchema = z
     api: z.enum(['completions', 'chat']).default('completions'),
     apiKey: z.string().optional(),
     limit: count(1, 1_000_000).optional(),
-    shard,
+    shard: shardSchema,
     python: z.string().min(1).default('python3'),
     samplesPerTask: count(1, 1000).default(1),
     temperature: z.coerce.number().min(0).max(2).default(0),

@@ -10,7 +10,8 @@ import { EVAL_SUITES, type EvalSuite } from './types.js';
  * place.
  */
 
-const shard = z
+/** `--shard K/N`, shared by `bench evaluate` and `bench run`. */
+export const shardSchema = z
   .string()
   .optional()
   .transform((text, context) => {
@@ -51,7 +52,7 @@ export const benchEvaluateSettingsSchema = z
     samples: z.string().min(1),
     out: z.string().min(1),
     python: z.string().min(1).default('python3'),
-    shard,
+    shard: shardSchema,
     jobs: z.coerce.number().int().positive().default(os.availableParallelism()),
     minTimeLimit: z.coerce.number().positive().default(DEFAULT_LIMITS.minTimeLimit),
     timeLimitFactor: z.coerce.number().positive().default(DEFAULT_LIMITS.timeLimitFactor),

@@ -158,16 +158,44 @@ function unsolved(results: SuiteResults): string | null {
   return `<details><summary>${plural(ids.length, 'task')} without a passing sample (${pick})</summary>\n\n${shown}${more}\n\n</details>`;
 }
 
+/** Who ran what: the fields every suite's results carry for the summary's first lines. */
+export interface RunIdentity {
+  model: string | null;
+  dataset: { path: string; md5: string };
+  shard: { index: number; count: number } | null;
+  merged: { shards: number[]; count: number } | null;
+}
+
+/** A summary's opening: its title, then model · dataset · what was counted · shard or merge. */
+export function summaryHeader(title: string, run: RunIdentity, counted: string): string[] {
+  const scope = run.shard
+    ? ` · shard ${run.shard.index}/${run.shard.count}`
+    : run.merged
+      ? ` · merged from ${plural(run.merged.shards.length, 'shard')}`
+      : '';
+  return [
+    `## ${title}`,
+    [
+      `Model: ${run.model ? codeSpan(run.model) : '_not given_'}`,
+      `dataset ${codeSpan(run.dataset.path)} (md5 \`${run.dataset.md5}\`)`,
+      `${counted}${scope}`,
+    ].join(' · '),
+  ];
+}
+
+/** The note naming the shards a merge lacks, or null when it has them all. */
+export function missingShardsNote(merged: RunIdentity['merged']): string | null {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
+    (index) => !merged.shards.includes(index),
+  );
+  return `Shards missing from this merge: ${missing.map((i) => `${i}/${merged.count}`).join(', ')}.`;
+}
+
 function notes(results: SuiteResults): string[] {
   const out: string[] = [];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_, i) => i + 1).filter(
-      (index) => !results.merged!.shards.includes(index),
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i) => `${i}/${results.merged!.count}`).join(', ')}.`,
-    );
-  }
+  const missing = missingShardsNote(results.merged);
+  if (missing) out.push(missing);
   if (results.missingTasks.length > 0) {
     out.push(
       `${plural(results.missingTasks.length, 'task')} of the dataset had no sample and are not counted.`,
@@ -209,18 +237,12 @@ export interface SummaryOptions {
 
 export function renderSummary(results: SuiteResults, options: SummaryOptions = {}): string {
   const title = SUITE_TITLES[results.suite];
-  const scope = results.shard
-    ? ` · shard ${results.shard.index}/${results.shard.count}`
-    : results.merged
-      ? ` · merged from ${plural(results.merged.shards.length, 'shard')}`
-      : '';
   const parts = [
-    `## ${title} benchmark`,
-    [
-      `Model: ${results.model ? codeSpan(results.model) : '_not given_'}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural(results.tasks, 'task')}, ${plural(results.samples, 'sample')}${scope}`,
-    ].join(' · '),
+    ...summaryHeader(
+      `${title} benchmark`,
+      results,
+      `${plural(results.tasks, 'task')}, ${plural(results.samples, 'sample')}`,
+    ),
     passTable(results),
     statusTable(results),
   ];

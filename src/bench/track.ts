@@ -1,4 +1,3 @@
-import { createModelClient, type ModelClient } from '../llm/index.js';
 import type { GateOptions, HistoryEntry } from './history.js';
 import type { SuiteReport } from './report.js';
 import type { BenchRunSettings } from './run-settings.js';
@@ -39,20 +38,6 @@ export function scopeTasks(
 ): string[] {
   const sorted = [...new Set(taskIds)].sort(compareTaskIds);
   return shardTasks(limit === undefined ? sorted : sorted.slice(0, limit), shard);
-}
-
-export function createRunClient(settings: BenchRunSettings): ModelClient {
-  return createModelClient({
-    endpoint: settings.endpoint,
-    apiKey: settings.apiKey,
-    model: settings.model,
-    api: settings.api,
-    timeoutMs: settings.requestTimeout * 1000,
-    maxRetries: settings.requestRetries,
-    concurrency: settings.concurrency,
-    record: settings.record,
-    replay: settings.replay,
-  });
 }
 
 /** The regression gate a run asked for. */

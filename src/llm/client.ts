@@ -266,3 +266,28 @@ class Client implements ModelClient {
 export function createModelClient(options: ModelClientOptions): ModelClient {
   return new Client(options);
 }
+
+/** The model flags `review` and `bench run` share, as their settings spell them. */
+export interface ModelFlags extends Pick<
+  ModelClientOptions,
+  'endpoint' | 'apiKey' | 'model' | 'api' | 'concurrency' | 'record' | 'replay'
+> {
+  /** Seconds. */
+  requestTimeout: number;
+  requestRetries: number;
+}
+
+/** The client a command's validated settings describe. */
+export function modelClientFor(settings: ModelFlags): ModelClient {
+  return createModelClient({
+    endpoint: settings.endpoint,
+    apiKey: settings.apiKey,
+    model: settings.model,
+    api: settings.api,
+    timeoutMs: settings.requestTimeout * 1000,
+    maxRetries: settings.requestRetries,
+    concurrency: settings.concurrency,
+    record: settings.record,
+    replay: settings.replay,
+  });
+}

@@ -1,5 +1,5 @@
 /** The model-facing half: the endpoint client, SemCoder prompts, and reading model output. */
-export { createModelClient, DEFAULT_MODEL } from './client.js';
+export { createModelClient, DEFAULT_MODEL, modelClientFor } from './client.js';
 export {
   ModelError,
   ModelRejectedError,

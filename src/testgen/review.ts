@@ -2,7 +2,7 @@ import path from 'node:path';
 import { analyseChanges } from '../changes/detect.js';
 import type { ChangedFunction } from '../changes/types.js';
 import { Executor } from '../execute/executor.js';
-import { createModelClient, loadFunctionContexts, type ModelClient } from '../llm/index.js';
+import { modelClientFor, loadFunctionContexts, type ModelClient } from '../llm/index.js';
 import { HelperSession } from '../python-helpers.js';
 import { renderComment, type CommentOptions } from '../report/comment.js';
 import { failOnReason, headline } from '../report/fail-on.js';
@@ -74,20 +74,6 @@ async function prepareStates(
     states.push(newState(fn, found.context, testFileName(fn.module, fn.qualname, taken)));
   }
   return states;
-}
-
-function createClient(settings: ReviewSettings): ModelClient {
-  return createModelClient({
-    endpoint: settings.endpoint,
-    apiKey: settings.apiKey,
-    model: settings.model,
-    api: settings.api,
-    timeoutMs: settings.requestTimeout * 1000,
-    maxRetries: settings.requestRetries,
-    concurrency: settings.concurrency,
-    record: settings.record,
-    replay: settings.replay,
-  });
 }
 
 /** The rounds of the pipeline, over every function at once (each round is concurrent). */
@@ -167,7 +153,7 @@ export async function runReview(
     );
     const skipped: SkippedItem[] = [...changes.skipped, ...overLimit];
     const states = await prepareStates(settings, sources, selected, skipped);
-    const client = createClient(settings);
+    const client = modelClientFor(settings);
     const outcome: RoundsOutcome =
       states.length > 0
         ? await reviewFunctions(

@@ -9,7 +9,7 @@ import {
 } from '../../report/markdown.js';
 import type { GateResult, HistoryEntry } from '../history.js';
 import type { TrackReport } from '../report.js';
-import { gateSection, trendSection } from '../summary.js';
+import { gateSection, missingShardsNote, summaryHeader, trendSection } from '../summary.js';
 import { swebenchFigures } from './results.js';
 import { INSTANCE_STATUSES, type InstanceResult, type SwebenchResults } from './types.js';
 
@@ -86,14 +86,8 @@ function notes(results: SwebenchResults): string[] {
     'Tests whose expected value the review replaced by the value observed on the patched code prove nothing about the issue: they are listed but never make an instance a success.',
     'Environment errors and other errors are not failures: the success rate is over the evaluated instances.',
   ];
-  if (results.merged && results.merged.shards.length < results.merged.count) {
-    const missing = Array.from({ length: results.merged.count }, (_, i) => i + 1).filter(
-      (i) => !results.merged!.shards.includes(i),
-    );
-    out.push(
-      `Shards missing from this merge: ${missing.map((i) => `${i}/${results.merged!.count}`).join(', ')}.`,
-    );
-  }
+  const missing = missingShardsNote(results.merged);
+  if (missing) out.push(missing);
   if (results.skipped.length > 0) {
     const first = results.skipped
       .slice(0, 5)
@@ -116,18 +110,12 @@ export function renderSwebenchSummary(
   results: SwebenchResults,
   options: SwebenchSummaryOptions = {},
 ): string {
-  const scope = results.shard
-    ? ` · shard ${results.shard.index}/${results.shard.count}`
-    : results.merged
-      ? ` · merged from ${plural(results.merged.shards.length, 'shard')}`
-      : '';
   const parts = [
-    '## SWE-bench fail-to-pass benchmark',
-    [
-      `Model: ${results.model ? codeSpan(results.model) : '_not given_'}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural(results.instances, 'instance')}${scope}`,
-    ].join(' · '),
+    ...summaryHeader(
+      'SWE-bench fail-to-pass benchmark',
+      results,
+      plural(results.instances, 'instance'),
+    ),
     headline(results),
     table(
       ['status', 'instances'],

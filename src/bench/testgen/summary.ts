@@ -1,6 +1,6 @@
-import { codeSpan, escapeText, plural, ratio, table } from '../../report/markdown.js';
+import { escapeText, plural, ratio, table } from '../../report/markdown.js';
 import type { GateResult, HistoryEntry } from '../history.js';
-import { gateSection, trendSection } from '../summary.js';
+import { gateSection, missingShardsNote, summaryHeader, trendSection } from '../summary.js';
 import type { TestgenResults, TestgenTask } from './results.js';
 
 /** The markdown summary of a test-generation run (summary.md, the job summary). Pure. */
@@ -88,22 +88,18 @@ export function renderTestgenSummary(
   results: TestgenResults,
   options: { history?: readonly HistoryEntry[]; gate?: GateResult | null } = {},
 ): string {
-  const scope = results.shard
-    ? ` · shard ${results.shard.index}/${results.shard.count}`
-    : results.merged
-      ? ` · merged from ${plural(results.merged.shards.length, 'shard')}`
-      : '';
   const parts = [
-    '## Test generation benchmark (HumanEval+)',
-    [
-      `Model: ${results.model ? codeSpan(results.model) : '_not given_'}`,
-      `dataset ${codeSpan(results.dataset.path)} (md5 \`${results.dataset.md5}\`)`,
-      `${plural(results.totals.tasks, 'task')}, ${results.totals.reviewed} reviewed${scope}`,
-    ].join(' · '),
+    ...summaryHeader(
+      'Test generation benchmark (HumanEval+)',
+      results,
+      `${plural(results.totals.tasks, 'task')}, ${results.totals.reviewed} reviewed`,
+    ),
     figuresTable(results),
     mutantLine(results),
     taskTable(results),
   ];
+  const missing = missingShardsNote(results.merged);
+  if (missing) parts.push(`- ${missing}`);
   if (results.notes.length > 0) {
     const shown = results.notes.slice(0, 10).map((note) => `- ${escapeText(note, 200)}`);
     if (results.notes.length > 10)
