@@ -136,7 +136,7 @@ describe('mergeResults', () => {
           'now',
         ),
       new RegExp(
-        `shard-2/results\\.json has dataset md5 abc, but shard-1/results\\.json has dataset md5 ${MD5}`,
+        `shard-2/results\\.json has dataset md5 "abc", but shard-1/results\\.json has dataset md5 "${MD5}"`,
       ),
     ],
     [
@@ -149,7 +149,7 @@ describe('mergeResults', () => {
           ],
           'now',
         ),
-      /is suite humaneval, but .* is suite humanevalplus/,
+      /is suite "humaneval", but .* is suite "humanevalplus"/,
     ],
     [
       'another shard count',

@@ -469,7 +469,11 @@ describe('results and merge', () => {
       /is a shard of 4/,
     ],
     ['the same shard', shard(1, []), /both shard 1\/3/],
-    ['an overlap', shard(2, [instanceResult('o__r-1', 'success')]), /both cover o__r-1/],
+    [
+      'an overlap',
+      shard(2, [instanceResult('o__r-1', 'success')]),
+      /both cover instance o__r-1: the shards overlap/,
+    ],
     ['a whole run', swebenchResults([]), /is not a shard/],
   ];
   for (const [title, other, message] of refusals) {

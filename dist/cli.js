@@ -29415,8 +29415,8 @@ function renderGeneration(info) {
       `- **${plural2(info.failed, "request")} got no completion**: those samples count as errors.`
     );
   }
-  const shown = info.problems.slice(0, 5).map((p2) => `${escapeText(p2.taskId)} #${p2.sample}: ${escapeText(p2.reason, 120)}`);
-  if (shown.length > 0) lines.push(`- First problems: ${shown.join("; ")}.`);
+  const shown2 = info.problems.slice(0, 5).map((p2) => `${escapeText(p2.taskId)} #${p2.sample}: ${escapeText(p2.reason, 120)}`);
+  if (shown2.length > 0) lines.push(`- First problems: ${shown2.join("; ")}.`);
   return `### Generation
 
 ${lines.join("\n")}`;
@@ -29478,6 +29478,51 @@ function shardTasks(taskIds, shard) {
   const sorted2 = [...new Set(taskIds)].sort(compareTaskIds);
   if (!shard) return sorted2;
   return sorted2.filter((_2, position) => position % shard.count === shard.index - 1);
+}
+var shown = (value) => JSON.stringify(value) ?? String(value);
+function checkShards(parts, options) {
+  const first2 = parts[0];
+  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
+  const reference = first2.results;
+  const agree = [
+    ...options.agree,
+    ["is a shard of", (results) => results.shard?.count]
+  ];
+  const seen = /* @__PURE__ */ new Map();
+  const owner = /* @__PURE__ */ new Map();
+  for (const { label, results } of parts) {
+    if (!results.shard)
+      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
+    for (const [what, pick3] of agree) {
+      const mine = shown(pick3(results));
+      const theirs = shown(pick3(reference));
+      if (mine !== theirs) {
+        throw new Error(
+          `${label} ${what} ${mine}, but ${first2.label} ${what} ${theirs}: these are not shards of one run.`
+        );
+      }
+    }
+    const other = seen.get(results.shard.index);
+    if (other) {
+      throw new Error(
+        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`
+      );
+    }
+    seen.set(results.shard.index, label);
+    for (const id of options.covers(results)) {
+      const previous = owner.get(id);
+      if (previous) {
+        throw new Error(
+          `${label} and ${previous} both cover ${options.unit} ${id}: the shards overlap.`
+        );
+      }
+      owner.set(id, label);
+    }
+  }
+  return {
+    reference,
+    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count }
+  };
 }
 
 // src/bench/types.ts
@@ -29614,50 +29659,19 @@ var suiteResultsSchema = external_exports.object({
   timings: external_exports.object({ totalMs: external_exports.number(), groundTruthMs: external_exports.number(), evaluationMs: external_exports.number() }),
   generation: generationSchema.optional()
 });
-function sameLimits(a, b2) {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b2, Object.keys(b2).sort());
-}
 function mergeResults(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seenShards = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label, results: results2 } of parts) {
-    const differ = (what, mine, theirs) => new Error(
-      `${label} ${what} ${String(mine)}, but ${first2.label} ${what} ${String(theirs)}: these are not shards of one run.`
-    );
-    if (!results2.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    if (results2.suite !== reference.suite) throw differ("is suite", results2.suite, reference.suite);
-    if (results2.dataset.md5 !== reference.dataset.md5) {
-      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
-    }
-    if (results2.shard.count !== reference.shard?.count) {
-      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
-    }
-    if (results2.model !== reference.model)
-      throw differ("has model", results2.model, reference.model);
-    if (!sameLimits(results2.limits, reference.limits)) {
-      throw differ("has limits", JSON.stringify(results2.limits), JSON.stringify(reference.limits));
-    }
-    const generated = (r2) => r2.generation ? generationSettings(r2.generation) : null;
-    if (generated(results2) !== generated(reference)) {
-      throw differ("was generated with", generated(results2), generated(reference));
-    }
-    const other = seenShards.get(results2.shard.index);
-    if (other)
-      throw new Error(
-        `${label} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
-      );
-    seenShards.set(results2.shard.index, label);
-    for (const taskId of [...Object.keys(results2.results), ...results2.missingTasks]) {
-      const previous = owner.get(taskId);
-      if (previous)
-        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      owner.set(taskId, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ["is suite", (r2) => r2.suite],
+      ["has dataset md5", (r2) => r2.dataset.md5],
+      ["has model", (r2) => r2.model],
+      // Key order does not matter: the limits as written by another version compare equal.
+      ["has limits", (r2) => Object.fromEntries(Object.entries(r2.limits).sort())],
+      ["was generated with", (r2) => r2.generation ? generationSettings(r2.generation) : null]
+    ],
+    covers: (r2) => [...Object.keys(r2.results), ...r2.missingTasks],
+    unit: "task"
+  });
   const all = parts.map((part) => part.results);
   const results = sortedRecord(all.flatMap((r2) => Object.entries(r2.results)));
   const invalidTasks = [...new Set(all.flatMap((r2) => r2.invalidInputs.tasks))];
@@ -29672,7 +29686,7 @@ function mergeResults(parts, createdAt) {
     model: reference.model,
     createdAt,
     shard: null,
-    merged: { shards: [...seenShards.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    merged,
     missingTasks: all.flatMap((r2) => r2.missingTasks).sort(compareTaskIds),
     limits: reference.limits,
     // Every shard reports the samples file's unusable lines: keep one copy of each.
@@ -30013,10 +30027,10 @@ var CHARTS = {
 };
 function trendChart(runs, suite) {
   const spec = CHARTS[suite];
-  const shown = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS);
-  if (!spec || shown.length === 0) return null;
-  const labels = shown.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
-  const series = (pick3) => `[${shown.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
+  const shown2 = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS);
+  if (!spec || shown2.length === 0) return null;
+  const labels = shown2.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
+  const series = (pick3) => `[${shown2.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
   const lines = [
     "```mermaid",
     "xychart-beta",
@@ -30026,7 +30040,7 @@ function trendChart(runs, suite) {
     ...spec.series.map((pick3) => `    line ${series(pick3)}`)
   ];
   if (spec.reference) {
-    lines.push(`    line [${shown.map(() => SEMCODER_S_PUBLISHED[0].value).join(", ")}]`);
+    lines.push(`    line [${shown2.map(() => SEMCODER_S_PUBLISHED[0].value).join(", ")}]`);
   }
   lines.push("```");
   return lines.join("\n");
@@ -30065,11 +30079,11 @@ function unsolved(results) {
   const pick3 = results.suite === "humanevalplus" ? "plus" : "base";
   const ids = Object.entries(results.results).filter(([, outcomes]) => !outcomes.some((outcome) => outcome[pick3] === "pass")).map(([taskId]) => taskId);
   if (ids.length === 0) return null;
-  const shown = ids.slice(0, LIST_LIMIT).map((id) => escapeText(id)).join(", ");
+  const shown2 = ids.slice(0, LIST_LIMIT).map((id) => escapeText(id)).join(", ");
   const more = ids.length > LIST_LIMIT ? `, and ${ids.length - LIST_LIMIT} more` : "";
   return `<details><summary>${plural2(ids.length, "task")} without a passing sample (${pick3})</summary>
 
-${shown}${more}
+${shown2}${more}
 
 </details>`;
 }
@@ -30490,45 +30504,16 @@ var swebenchResultsSchema = external_exports.object({
   results: external_exports.record(external_exports.string(), instanceResultSchema)
 });
 function mergeSwebenchResults(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seen = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label, results: results2 } of parts) {
-    const differ = (what, mine, theirs) => new Error(
-      `${label} ${what} ${JSON.stringify(mine)}, but ${first2.label} ${what} ${JSON.stringify(theirs)}: these are not shards of one run.`
-    );
-    if (!results2.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    if (results2.dataset.md5 !== reference.dataset.md5) {
-      throw differ("has dataset md5", results2.dataset.md5, reference.dataset.md5);
-    }
-    if (results2.model !== reference.model)
-      throw differ("has model", results2.model, reference.model);
-    if (JSON.stringify(results2.selection) !== JSON.stringify(reference.selection)) {
-      throw differ("selects", results2.selection, reference.selection);
-    }
-    if (results2.setup.command !== reference.setup.command) {
-      throw differ("has setup command", results2.setup.command, reference.setup.command);
-    }
-    if (results2.shard.count !== reference.shard?.count) {
-      throw differ("is a shard of", results2.shard.count, reference.shard?.count);
-    }
-    const other = seen.get(results2.shard.index);
-    if (other) {
-      throw new Error(
-        `${label} and ${other} are both shard ${results2.shard.index}/${results2.shard.count}.`
-      );
-    }
-    seen.set(results2.shard.index, label);
-    for (const id of Object.keys(results2.results)) {
-      const previous = owner.get(id);
-      if (previous)
-        throw new Error(`${label} and ${previous} both cover ${id}: the shards overlap.`);
-      owner.set(id, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ["has dataset md5", (r2) => r2.dataset.md5],
+      ["has model", (r2) => r2.model],
+      ["selects", (r2) => r2.selection],
+      ["has setup command", (r2) => r2.setup.command]
+    ],
+    covers: (r2) => Object.keys(r2.results),
+    unit: "instance"
+  });
   const all = parts.map((p2) => p2.results);
   const results = all.flatMap((r2) => Object.values(r2.results));
   return {
@@ -30540,7 +30525,7 @@ function mergeSwebenchResults(parts, createdAt) {
     createdAt,
     selection: reference.selection,
     shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    merged,
     ...score2(results),
     // Every shard reports the dataset's bad records and unknown ids: keep one copy of each.
     skipped: [
@@ -30618,7 +30603,7 @@ function environmentErrors(results) {
     (r2) => r2.status === "environment-error" && r2.environment?.logTail
   );
   if (failed2.length === 0) return null;
-  const shown = failed2.slice(0, ENV_DETAILS_LIMIT).map((r2) => {
+  const shown2 = failed2.slice(0, ENV_DETAILS_LIMIT).map((r2) => {
     const summary = `${escapeHtml(r2.instanceId)}: ${escapeHtml(r2.reason)}`;
     return `<details><summary>${summary}</summary>
 
@@ -30628,7 +30613,7 @@ ${codeBlock(r2.environment.logTail)}
   });
   return `### Environments that could not be set up
 
-${shown.join("\n\n")}`;
+${shown2.join("\n\n")}`;
 }
 function notes2(results) {
   const out = [
@@ -30864,40 +30849,15 @@ function parseTestgenResults(json2) {
   return { success: true, data: { ...parsed2.data, totals: totalsOf(tasks) } };
 }
 function mergeTestgen(parts, createdAt) {
-  const first2 = parts[0];
-  if (!first2) throw new Error("nothing to merge: give at least one shard directory");
-  const reference = first2.results;
-  const seen = /* @__PURE__ */ new Map();
-  const owner = /* @__PURE__ */ new Map();
-  for (const { label, results } of parts) {
-    const same = (what, mine, theirs) => {
-      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
-        throw new Error(
-          `${label} has ${what} ${JSON.stringify(mine)}, but ${first2.label} has ${JSON.stringify(theirs)}: these are not shards of one run.`
-        );
-      }
-    };
-    if (!results.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    same("dataset md5", results.dataset.md5, reference.dataset.md5);
-    same("model", results.model, reference.model);
-    same("settings", results.settings, reference.settings);
-    same("shard count", results.shard.count, reference.shard?.count);
-    const other = seen.get(results.shard.index);
-    if (other) {
-      throw new Error(
-        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`
-      );
-    }
-    seen.set(results.shard.index, label);
-    for (const taskId of Object.keys(results.tasks)) {
-      const previous = owner.get(taskId);
-      if (previous) {
-        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      }
-      owner.set(taskId, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ["has dataset md5", (r2) => r2.dataset.md5],
+      ["has model", (r2) => r2.model],
+      ["has settings", (r2) => r2.settings]
+    ],
+    covers: (r2) => Object.keys(r2.tasks),
+    unit: "task"
+  });
   const all = parts.map((part) => part.results);
   const tasks = all.flatMap((r2) => Object.values(r2.tasks));
   const sum = (pick3) => all.reduce((t2, r2) => t2 + pick3(r2), 0);
@@ -30906,7 +30866,7 @@ function mergeTestgen(parts, createdAt) {
     ...reference,
     createdAt,
     shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b2) => a - b2), count: reference.shard.count },
+    merged,
     totals: totalsOf(tasks),
     llm: {
       requests: sum((r2) => r2.llm.requests),
@@ -31013,10 +30973,10 @@ function renderTestgenSummary(results, options = {}) {
   const missing = missingShardsNote(results.merged);
   if (missing) parts.push(`- ${missing}`);
   if (results.notes.length > 0) {
-    const shown = results.notes.slice(0, 10).map((note3) => `- ${escapeText(note3, 200)}`);
+    const shown2 = results.notes.slice(0, 10).map((note3) => `- ${escapeText(note3, 200)}`);
     if (results.notes.length > 10)
-      shown.push(`- and ${results.notes.length - 10} more in results.json`);
-    parts.push(shown.join("\n"));
+      shown2.push(`- and ${results.notes.length - 10} more in results.json`);
+    parts.push(shown2.join("\n"));
   }
   const trend = trendSection(options.history, "testgen");
   if (trend) parts.push(trend);
@@ -49811,15 +49771,15 @@ function likelyBugsSection(report, maxRows) {
     (fn) => fn.edgeCases.filter((e) => e.verdict === "likely-bug").map((edge) => ({ fn, edge }))
   );
   if (bugs.length === 0) return [];
-  const shown = bugs.slice(0, maxRows);
+  const shown2 = bugs.slice(0, maxRows);
   const lines = [
     "#### Likely bugs",
     "The specification (name, signature, docstring) sides with the test against the code:",
     "",
-    table(["Function", "Call", "Expected", "Actual", "Rationale"], edgeCaseRows(shown, false))
+    table(["Function", "Call", "Expected", "Actual", "Rationale"], edgeCaseRows(shown2, false))
   ];
-  if (bugs.length > shown.length) {
-    lines.push("", `\u2026and ${bugs.length - shown.length} more likely bugs in the job summary.`);
+  if (bugs.length > shown2.length) {
+    lines.push("", `\u2026and ${bugs.length - shown2.length} more likely bugs in the job summary.`);
   }
   return [...lines, ""];
 }

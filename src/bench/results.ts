@@ -6,7 +6,7 @@ import {
   type GenerationInfo,
 } from './generation.js';
 import { meanPassAtK } from './pass-at-k.js';
-import { compareTaskIds } from './shard.js';
+import { checkShards, compareTaskIds, type LabelledShard } from './shard.js';
 import {
   EVAL_SUITES,
   SAMPLE_STATUSES,
@@ -178,14 +178,7 @@ export const suiteResultsSchema = z.object({
 });
 
 /** A labelled shard result, for merge errors that name the file. */
-export interface ShardPart {
-  label: string;
-  results: SuiteResults;
-}
-
-function sameLimits(a: EvaluationLimits, b: EvaluationLimits): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
+export type ShardPart = LabelledShard<SuiteResults>;
 
 /**
  * Combines shard results into one report. Refuses (Error with the reason) shards of another
@@ -193,47 +186,18 @@ function sameLimits(a: EvaluationLimits, b: EvaluationLimits): boolean {
  * tasks overlap; missing shards are allowed and recorded in `merged`.
  */
 export function mergeResults(parts: readonly ShardPart[], createdAt: string): SuiteResults {
-  const first = parts[0];
-  if (!first) throw new Error('nothing to merge: give at least one shard directory');
-  const reference = first.results;
-  const seenShards = new Map<number, string>();
-  const owner = new Map<string, string>();
-  for (const { label, results } of parts) {
-    const differ = (what: string, mine: unknown, theirs: unknown) =>
-      new Error(
-        `${label} ${what} ${String(mine)}, but ${first.label} ${what} ${String(theirs)}: these are not shards of one run.`,
-      );
-    if (!results.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    if (results.suite !== reference.suite) throw differ('is suite', results.suite, reference.suite);
-    if (results.dataset.md5 !== reference.dataset.md5) {
-      throw differ('has dataset md5', results.dataset.md5, reference.dataset.md5);
-    }
-    if (results.shard.count !== reference.shard?.count) {
-      throw differ('is a shard of', results.shard.count, reference.shard?.count);
-    }
-    if (results.model !== reference.model)
-      throw differ('has model', results.model, reference.model);
-    if (!sameLimits(results.limits, reference.limits)) {
-      throw differ('has limits', JSON.stringify(results.limits), JSON.stringify(reference.limits));
-    }
-    const generated = (r: SuiteResults) => (r.generation ? generationSettings(r.generation) : null);
-    if (generated(results) !== generated(reference)) {
-      throw differ('was generated with', generated(results), generated(reference));
-    }
-    const other = seenShards.get(results.shard.index);
-    if (other)
-      throw new Error(
-        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`,
-      );
-    seenShards.set(results.shard.index, label);
-    for (const taskId of [...Object.keys(results.results), ...results.missingTasks]) {
-      const previous = owner.get(taskId);
-      if (previous)
-        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      owner.set(taskId, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ['is suite', (r) => r.suite],
+      ['has dataset md5', (r) => r.dataset.md5],
+      ['has model', (r) => r.model],
+      // Key order does not matter: the limits as written by another version compare equal.
+      ['has limits', (r) => Object.fromEntries(Object.entries(r.limits).sort())],
+      ['was generated with', (r) => (r.generation ? generationSettings(r.generation) : null)],
+    ],
+    covers: (r) => [...Object.keys(r.results), ...r.missingTasks],
+    unit: 'task',
+  });
   const all = parts.map((part) => part.results);
   const results = sortedRecord(all.flatMap((r) => Object.entries(r.results)));
   const invalidTasks = [...new Set(all.flatMap((r) => r.invalidInputs.tasks))];
@@ -249,7 +213,7 @@ export function mergeResults(parts: readonly ShardPart[], createdAt: string): Su
     model: reference.model,
     createdAt,
     shard: null,
-    merged: { shards: [...seenShards.keys()].sort((a, b) => a - b), count: reference.shard!.count },
+    merged,
     missingTasks: all.flatMap((r) => r.missingTasks).sort(compareTaskIds),
     limits: reference.limits,
     // Every shard reports the samples file's unusable lines: keep one copy of each.

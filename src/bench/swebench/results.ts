@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LlmUsage } from '../../report/types.js';
 import { scopeOf, type HistoryEntry } from '../history.js';
-import { compareTaskIds } from '../shard.js';
+import { checkShards, compareTaskIds, type LabelledShard } from '../shard.js';
 import type { Shard } from '../types.js';
 import {
   INSTANCE_STATUSES,
@@ -208,10 +208,7 @@ export const swebenchResultsSchema = z.object({
   results: z.record(z.string(), instanceResultSchema),
 });
 
-export interface SwebenchShardPart {
-  label: string;
-  results: SwebenchResults;
-}
+export type SwebenchShardPart = LabelledShard<SwebenchResults>;
 
 /**
  * Combines shard results into one report. Refuses (Error with the reason) parts that are not
@@ -222,46 +219,16 @@ export function mergeSwebenchResults(
   parts: readonly SwebenchShardPart[],
   createdAt: string,
 ): SwebenchResults {
-  const first = parts[0];
-  if (!first) throw new Error('nothing to merge: give at least one shard directory');
-  const reference = first.results;
-  const seen = new Map<number, string>();
-  const owner = new Map<string, string>();
-  for (const { label, results } of parts) {
-    const differ = (what: string, mine: unknown, theirs: unknown) =>
-      new Error(
-        `${label} ${what} ${JSON.stringify(mine)}, but ${first.label} ${what} ${JSON.stringify(theirs)}: these are not shards of one run.`,
-      );
-    if (!results.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    if (results.dataset.md5 !== reference.dataset.md5) {
-      throw differ('has dataset md5', results.dataset.md5, reference.dataset.md5);
-    }
-    if (results.model !== reference.model)
-      throw differ('has model', results.model, reference.model);
-    if (JSON.stringify(results.selection) !== JSON.stringify(reference.selection)) {
-      throw differ('selects', results.selection, reference.selection);
-    }
-    if (results.setup.command !== reference.setup.command) {
-      throw differ('has setup command', results.setup.command, reference.setup.command);
-    }
-    if (results.shard.count !== reference.shard?.count) {
-      throw differ('is a shard of', results.shard.count, reference.shard?.count);
-    }
-    const other = seen.get(results.shard.index);
-    if (other) {
-      throw new Error(
-        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`,
-      );
-    }
-    seen.set(results.shard.index, label);
-    for (const id of Object.keys(results.results)) {
-      const previous = owner.get(id);
-      if (previous)
-        throw new Error(`${label} and ${previous} both cover ${id}: the shards overlap.`);
-      owner.set(id, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ['has dataset md5', (r) => r.dataset.md5],
+      ['has model', (r) => r.model],
+      ['selects', (r) => r.selection],
+      ['has setup command', (r) => r.setup.command],
+    ],
+    covers: (r) => Object.keys(r.results),
+    unit: 'instance',
+  });
   const all = parts.map((p) => p.results);
   const results = all.flatMap((r) => Object.values(r.results));
   return {
@@ -273,7 +240,7 @@ export function mergeSwebenchResults(
     createdAt,
     selection: reference.selection,
     shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b) => a - b), count: reference.shard!.count },
+    merged,
     ...score(results),
     // Every shard reports the dataset's bad records and unknown ids: keep one copy of each.
     skipped: [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAMPLE_STATUSES, type SampleStatus } from '../types.js';
+import { checkShards, type LabelledShard } from '../shard.js';
 import { taskRecord, totalsOf, type TestgenResults } from './results.js';
 
 /** Reading test-generation shard results back (`bench merge`) and combining them. */
@@ -103,43 +104,18 @@ export function parseTestgenResults(
  * allowed and recorded in `merged`.
  */
 export function mergeTestgen(
-  parts: readonly { label: string; results: TestgenResults }[],
+  parts: readonly LabelledShard<TestgenResults>[],
   createdAt: string,
 ): TestgenResults {
-  const first = parts[0];
-  if (!first) throw new Error('nothing to merge: give at least one shard directory');
-  const reference = first.results;
-  const seen = new Map<number, string>();
-  const owner = new Map<string, string>();
-  for (const { label, results } of parts) {
-    const same = (what: string, mine: unknown, theirs: unknown) => {
-      if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
-        throw new Error(
-          `${label} has ${what} ${JSON.stringify(mine)}, but ${first.label} has ${JSON.stringify(theirs)}: these are not shards of one run.`,
-        );
-      }
-    };
-    if (!results.shard)
-      throw new Error(`${label} is not a shard: it was not run with --shard K/N.`);
-    same('dataset md5', results.dataset.md5, reference.dataset.md5);
-    same('model', results.model, reference.model);
-    same('settings', results.settings, reference.settings);
-    same('shard count', results.shard.count, reference.shard?.count);
-    const other = seen.get(results.shard.index);
-    if (other) {
-      throw new Error(
-        `${label} and ${other} are both shard ${results.shard.index}/${results.shard.count}.`,
-      );
-    }
-    seen.set(results.shard.index, label);
-    for (const taskId of Object.keys(results.tasks)) {
-      const previous = owner.get(taskId);
-      if (previous) {
-        throw new Error(`${label} and ${previous} both cover task ${taskId}: the shards overlap.`);
-      }
-      owner.set(taskId, label);
-    }
-  }
+  const { reference, merged } = checkShards(parts, {
+    agree: [
+      ['has dataset md5', (r) => r.dataset.md5],
+      ['has model', (r) => r.model],
+      ['has settings', (r) => r.settings],
+    ],
+    covers: (r) => Object.keys(r.tasks),
+    unit: 'task',
+  });
   const all = parts.map((part) => part.results);
   const tasks = all.flatMap((r) => Object.values(r.tasks));
   const sum = (pick: (r: TestgenResults) => number) => all.reduce((t, r) => t + pick(r), 0);
@@ -148,7 +124,7 @@ export function mergeTestgen(
     ...reference,
     createdAt,
     shard: null,
-    merged: { shards: [...seen.keys()].sort((a, b) => a - b), count: reference.shard!.count },
+    merged,
     totals: totalsOf(tasks),
     llm: {
       requests: sum((r) => r.llm.requests),
