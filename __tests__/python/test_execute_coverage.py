@@ -139,6 +139,9 @@ def test_function_coverage_counts_only_the_given_contexts(tmp_path: Path) -> Non
 
     nothing = function_coverage([data], str(pristine), str(sandbox), functions, [], str(tmp_path))
     assert nothing["sign"]["lines"] == {"covered": 0, "total": 5}
+    # No passing test: the branches are all missed, not absent (a 0/0 would read as 100 %
+    # once merged with other runs' figures).
+    assert nothing["sign"]["branches"] == {"covered": 0, "total": 4}
 
 
 def test_function_coverage_without_any_data(tmp_path: Path) -> None:
@@ -149,3 +152,4 @@ def test_function_coverage_without_any_data(tmp_path: Path) -> None:
                             functions, ["t"], str(tmp_path))
     assert got["sign"]["lines"] == {"covered": 0, "total": 5}
     assert got["sign"]["changedLines"] == {"covered": 0, "total": 1}
+    assert got["sign"]["branches"] == {"covered": 0, "total": 4}

@@ -103,10 +103,14 @@ def function_coverage(
         cov = coverage.Coverage(
             data_file=os.path.join(work_dir, "combined.coverage"), branch=True, config_file=False
         )
-        cov.set_option("paths", {"checkout": [pristine_root + os.sep, sandbox_root + os.sep]})
         existing = [path for path in data_files if os.path.exists(path)]
         if existing:
+            # Sandbox paths become checkout paths as the data is combined. The option is then
+            # cleared: left set, the report remaps the data once more, and a remap of data
+            # without arcs drops branch measurement (0/0 branches instead of 0/N).
+            cov.set_option("paths", {"checkout": [pristine_root + os.sep, sandbox_root + os.sep]})
             cov.combine(data_paths=existing, keep=True)
+            cov.set_option("paths", {})
         data = cov.get_data()
         targets = sorted({os.path.join(pristine_root, fn["file"]) for fn in functions})
         if not data.has_arcs():
