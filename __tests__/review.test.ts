@@ -243,6 +243,13 @@ describe('review: a dead endpoint, budgets, the chat API and faults', () => {
       const request = server.requests.find((r) => r.api === 'chat')!;
       assert.equal((request.body?.messages as unknown[]).length, 1);
       assert.equal(result.report.api, 'chat');
+      // The chat reply is the tests, a closing fence and nothing else: the fence ends the code.
+      assert.deepEqual(outcomes(fn(result.report, 'clamp')), {
+        test_clamp_inside: 'passed',
+        test_clamp_below: 'passed',
+        test_clamp_none: 'error',
+      });
+      assert.deepEqual(fn(result.report, 'clamp').responses, { total: 1, parsed: 1 });
     } finally {
       await server.stop();
     }
