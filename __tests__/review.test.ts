@@ -8,7 +8,11 @@ import type { FunctionReport, Report } from '../src/report/types.js';
 import { parseSettings, reviewSettingsSchema } from '../src/settings.js';
 import { runReview, type ReviewResult } from '../src/testgen/review.js';
 import { runCli } from './support/cli.js';
-import { startScriptedServer, type ScriptedServer } from './support/openai-server.js';
+import {
+  startScriptedServer,
+  type RecordedRequest,
+  type ScriptedServer,
+} from './support/openai-server.js';
 import { testPython } from './support/python.js';
 import { reviewRepo, reviewScript } from './support/review-fixture.js';
 
@@ -30,6 +34,25 @@ function fn(report: Report, qualname: string): FunctionReport {
 }
 
 const outcomes = (f: FunctionReport) => Object.fromEntries(f.tests.map((t) => [t.name, t.outcome]));
+
+/** The prompt kind of a request the scripted server saw, from the prompt's own wording. */
+function kindOf(request: RecordedRequest): string {
+  if (request.prompt.startsWith('Debug and Refine')) return 'repair';
+  if (request.prompt.startsWith('Simulate the Execution')) return 'verify';
+  if (request.prompt.includes('Write more pytest tests')) return 'deepen';
+  return 'generate';
+}
+
+/** max_tokens of the completion requests, by prompt kind. */
+function maxTokensByKind(requests: RecordedRequest[]): Record<string, number[]> {
+  const seen: Record<string, number[]> = {};
+  for (const request of requests.filter((r) => r.api !== 'models')) {
+    const kind = kindOf(request);
+    const value = Number(request.body?.max_tokens);
+    if (!seen[kind]?.includes(value)) (seen[kind] ??= []).push(value);
+  }
+  return seen;
+}
 
 describe('review: from changed functions to verified tests (scripted test server)', () => {
   const { repo, base } = reviewRepo();
@@ -141,6 +164,15 @@ describe('review: from changed functions to verified tests (scripted test server
     assert.ok(fn(result.report, 'add').tests.find((t) => t.name === 'test_add_wrong')?.regression);
   });
 
+  it('asks 2048 new tokens for test-writing answers and 1024 for the oracle check by default', () => {
+    assert.deepEqual(maxTokensByKind(server.requests), {
+      generate: [2048],
+      repair: [2048],
+      deepen: [2048],
+      verify: [1024],
+    });
+  });
+
   it('accounts for the model requests', () => {
     const completions = server.requests.filter((r) => r.api === 'completions').length;
     assert.equal(result.report.llm.requests, completions);
@@ -250,6 +282,37 @@ describe('review: a dead endpoint, budgets, the chat API and faults', () => {
         test_clamp_none: 'error',
       });
       assert.deepEqual(fn(result.report, 'clamp').responses, { total: 1, parsed: 1 });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--max-tokens sets the new tokens of every test-writing request, not the oracle check', async () => {
+    const server = await startScriptedServer({ rules: reviewScript() });
+    try {
+      const out = tempDir('semcoder-max-tokens-');
+      const result = await runCli([
+        'review',
+        '--repo',
+        repo.dir,
+        '--base',
+        base,
+        '--endpoint',
+        server.url,
+        '--out',
+        out,
+        '--python',
+        testPython(),
+        '--max-tokens',
+        '300',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(maxTokensByKind(server.requests), {
+        generate: [300],
+        repair: [300],
+        deepen: [300],
+        verify: [1024],
+      });
     } finally {
       await server.stop();
     }

@@ -46,6 +46,8 @@ export {
   markUncovered,
   nl2codePrompt,
   repairTestsPrompt,
+  TEST_MAX_TOKENS,
+  VERIFY_MAX_TOKENS,
   verifyOraclePrompt,
 } from './prompts.js';
 export type {

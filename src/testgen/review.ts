@@ -118,6 +118,7 @@ async function reviewFunctions(
     python: settings.python,
     api: settings.api,
     testsPerFunction: settings.testsPerFunction,
+    maxTokens: settings.maxTokens,
     background: settings.background,
     progress,
     timings: { llmMs: 0, executeMs: 0 },

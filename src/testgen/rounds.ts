@@ -29,6 +29,8 @@ export interface Rounds {
   python: string;
   api: ModelApi;
   testsPerFunction: number;
+  /** New tokens of a test-writing answer (--max-tokens); the prompts' default when unset. */
+  maxTokens?: number;
   /** What the change is about, for the generation prompts. */
   background?: string;
   progress: Progress;
@@ -132,6 +134,7 @@ export async function generate(rounds: Rounds, states: FunctionState[]): Promise
     spec: generateTestsPrompt(state.context, {
       maxTests: rounds.testsPerFunction,
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background,
     }),
     read: (text) => ({ code: extractCode(text), maxTests: rounds.testsPerFunction }),
@@ -181,7 +184,7 @@ export async function repair(
     const candidates = await askAll(rounds, [...work.keys()], (state) => {
       const { tests, error, drop } = work.get(state)!;
       return {
-        spec: repairTestsPrompt(state.context, { tests, error }),
+        spec: repairTestsPrompt(state.context, { tests, error, maxTokens: rounds.maxTokens }),
         read: (text) => ({
           code: parseRefined(text),
           maxTests: limitOf(state, rounds),
@@ -220,6 +223,7 @@ export async function deepen(
       uncoveredBranches: state.coverage!.missingBranches,
       existingTests: state.file?.tests.map((t) => t.id) ?? [],
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background,
     }),
     read: (text) => ({
