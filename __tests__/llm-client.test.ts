@@ -500,6 +500,38 @@ describe('model client: readiness', () => {
     assert.match(error.message, /--wait-for-endpoint/);
   });
 
+  it('polls until the deadline: a server ready one interval before it is still found', async () => {
+    const server = await startScriptedServer({ ready: false });
+    try {
+      const client = createModelClient(options(server));
+      // Polls at 0, 0.8, 1.6 and 2 s: the last one, at the deadline, finds the server ready.
+      setTimeout(() => server.setReady(true), 1800);
+      await client.waitUntilReady(2, { intervalMs: 800 });
+      const polls = server.requests.filter((r) => r.api === 'models');
+      assert.equal(polls.at(-1)?.outcome, 'reply');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up at the deadline, not one interval before it', async () => {
+    const server = await startScriptedServer({ ready: false });
+    try {
+      const client = createModelClient(options(server));
+      const started = Date.now();
+      const error = await client.waitUntilReady(1, { intervalMs: 400 }).catch((e) => e);
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /did not answer within 1 s \(\d+ tries; last: HTTP 503/);
+      const last = server.requests.filter((r) => r.api === 'models').at(-1)!;
+      assert.ok(
+        last.receivedAt - started >= 950,
+        `last poll after ${last.receivedAt - started} ms`,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('stops at once on 401, without the key in the message', async () => {
     const server = await startScriptedServer({ apiKey: 'right-key' });
     try {

@@ -67,12 +67,14 @@ export async function waitForEndpoint(options: ReadinessOptions): Promise<void> 
     if (poll.final) {
       throw new UsageError(`The endpoint ${url} answered ${seen}. ${poll.final}`);
     }
-    if (Date.now() + interval > deadline) {
+    // The last poll goes out at the deadline, not up to one interval before it.
+    const wait = Math.min(interval, deadline - Date.now());
+    if (wait <= 0) {
       throw new UsageError(
         `The endpoint ${url} did not answer within ${options.seconds} s (${polls} tries; last: ${seen}). ` +
           'Check that the server is running and reachable, or wait longer with --wait-for-endpoint.',
       );
     }
-    await sleep(interval);
+    await sleep(wait);
   }
 }
