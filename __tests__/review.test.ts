@@ -243,6 +243,73 @@ describe('review: a dead endpoint, budgets, the chat API and faults', () => {
     }
   });
 
+  it('sends credentials and query of --endpoint as Basic auth and parameters, and shows neither', async () => {
+    const server = await startScriptedServer({ rules: reviewScript() });
+    const dead = await startScriptedServer();
+    await dead.stop();
+    const secretUrl = (url: string) => url.replace('//', '//bob:PASSWD99@') + '?token=QTOKEN';
+    try {
+      const run = (endpoint: string, out: string) =>
+        runCli([
+          'review',
+          '--repo',
+          repo.dir,
+          '--base',
+          base,
+          '--endpoint',
+          endpoint,
+          '--out',
+          out,
+          '--python',
+          testPython(),
+          '--max-functions',
+          '1',
+          '--max-rounds',
+          '1',
+          '--request-retries',
+          '0',
+          '--wait-for-endpoint',
+          endpoint.includes(String(server.port)) ? '5' : '0',
+        ]);
+      const live = tempDir('semcoder-creds-');
+      const down = tempDir('semcoder-creds-dead-');
+      const results = [
+        { out: live, result: await run(secretUrl(server.url), live) },
+        { out: down, result: await run(secretUrl(dead.url), down) },
+      ];
+      for (const { out, result } of results) {
+        assert.equal(result.code, 0, result.stderr);
+        const texts = {
+          stdout: result.stdout,
+          stderr: result.stderr,
+          'report.json': readFileSync(path.join(out, 'report.json'), 'utf8'),
+          'comment.md': readFileSync(path.join(out, 'comment.md'), 'utf8'),
+        };
+        for (const [name, text] of Object.entries(texts)) {
+          assert.doesNotMatch(text, /PASSWD99|QTOKEN|bob:/, `${name} of ${out}`);
+        }
+      }
+      const [liveReport, deadReport] = results.map(
+        ({ out }) => JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report,
+      );
+      assert.equal(liveReport!.endpoint, server.url);
+      assert.equal(liveReport!.functions[0]!.skipped, null);
+      assert.ok(liveReport!.functions[0]!.counts.passed > 0);
+      assert.match(
+        deadReport!.functions[0]!.skipped ?? '',
+        new RegExp(`The endpoint ${dead.url.replace(/\./g, '\\.')} gave no usable answer`),
+      );
+      const basic = `Basic ${Buffer.from('bob:PASSWD99').toString('base64')}`;
+      assert.ok(server.requests.some((r) => r.api === 'models'));
+      for (const request of server.requests) {
+        assert.equal(request.headers.authorization, basic, request.path);
+        assert.match(request.path, /^\/v1\/(models|completions)\?token=QTOKEN$/);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('reviews the most-changed functions first, lists the rest, speaks chat, and shows the background', async () => {
     const server = await startScriptedServer({ rules: reviewScript() });
     try {
