@@ -50,6 +50,7 @@ export async function addCandidates(
       target: state.target,
       maxTests: candidate.maxTests,
       drop,
+      replace: candidate.repairs !== undefined,
     });
     state.broken = candidate.repairs ? split.broken : [...state.broken, ...split.broken];
     const kept = new Set(file.tests.filter((t) => t.origin === 0).map((t) => t.id));
