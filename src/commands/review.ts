@@ -78,8 +78,13 @@ export function registerReview(program: Command): void {
           `skipped ${item.file}${item.qualname ? `::${item.qualname}` : ''}: ${item.reason}\n`,
         );
       }
-      for (const fn of result.report.functions.filter((f) => f.skipped)) {
-        process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}\n`);
+      for (const fn of result.report.functions) {
+        if (fn.skipped) process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}\n`);
+        else if (fn.noUsableTests) {
+          process.stderr.write(
+            `no usable tests for ${fn.file}::${fn.qualname}: ${fn.noUsableTests}\n`,
+          );
+        }
       }
       if (result.failure) {
         process.stderr.write(`${result.failure}\n`);

@@ -68,6 +68,11 @@ export interface FunctionReport {
   testCode: string | null;
   /** Why the function was not reviewed; null when it was. */
   skipped: string | null;
+  /**
+   * Why a reviewed function got no usable test (counts.valid is 0): "the model's 2 answers
+   * held no test functions". Absent when it got one.
+   */
+  noUsableTests?: string;
   /** What left the review partial: a failed repair request, an edit that could not apply. */
   notes?: string[];
 }
