@@ -107,7 +107,13 @@ describe('the PR comment', () => {
   it('lists skipped functions and files with their reasons', () => {
     const body = renderComment(
       report([functionReport({ skipped: 'endpoint unavailable after 3 retries', tests: [] })], {
-        skipped: [{ file: 'pkg/broken.py', reason: 'syntax error at line 3: invalid syntax' }],
+        skipped: [
+          {
+            file: 'pkg/broken.py',
+            qualname: null,
+            reason: 'syntax error at line 3: invalid syntax',
+          },
+        ],
       }),
     );
     assert.match(body, /- `pkg\/broken\.py`: syntax error at line 3: invalid syntax/);

@@ -29,6 +29,7 @@ function answersRepo(): { repo: TestRepo; base: string } {
     'pkg/stats.py': 'def mean(xs):\n    return 0\n',
   });
   repo.commit({
+    'pkg/broken.py': 'def half(x:\n    return x / 2\n',
     'pkg/stats.py': py`
       def mean(xs):
           """The arithmetic mean of xs."""
@@ -162,6 +163,17 @@ describe('review: answers that hold wrong imports, nothing, or an empty repair',
     assert.deepEqual(fn('clip').responses, { total: 3, parsed: 0 });
     assert.doesNotMatch(readFileSync(path.join(out, 'comment.md'), 'utf8'), /lines from/);
     assert.doesNotMatch(readFileSync(path.join(out, 'report.json'), 'utf8'), /lines from/);
+  });
+
+  it('names a qualname in every skipped entry of report.json: null for a whole file', () => {
+    const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
+    assert.deepEqual(
+      report.skipped.map((s) => Object.keys(s)),
+      [['file', 'qualname', 'reason']],
+    );
+    assert.equal(report.skipped[0]!.file, 'pkg/broken.py');
+    assert.equal(report.skipped[0]!.qualname, null);
+    assert.match(report.skipped[0]!.reason, /syntax error/);
   });
 
   it('computes syntax validity over answers that held tests', () => {

@@ -79,7 +79,8 @@ export interface FunctionReport {
 
 export interface SkippedItem {
   file: string;
-  qualname?: string;
+  /** The function; null for a whole file (one that does not parse, is too large...). */
+  qualname: string | null;
   reason: string;
 }
 

@@ -151,7 +151,11 @@ export async function runReview(
       changes.functions,
       settings.maxFunctions,
     );
-    const skipped: SkippedItem[] = [...changes.skipped, ...overLimit];
+    // report.json names a qualname in every skipped entry (DESIGN.md): null for a whole file.
+    const skipped: SkippedItem[] = [
+      ...changes.skipped.map(({ file, reason }) => ({ file, qualname: null, reason })),
+      ...overLimit,
+    ];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);
     const outcome: RoundsOutcome =
