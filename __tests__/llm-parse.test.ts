@@ -33,8 +33,8 @@ describe('extractCodeBlocks', () => {
     ],
     [
       'a longer fence holding a shorter one',
-      '````python\ns = """\n```\n"""\n````',
-      [{ language: 'python', code: 's = """\n```\n"""', closed: true }],
+      '````python\ns = """\n```\n```py\n"""\n````',
+      [{ language: 'python', code: 's = """\n```\n```py\n"""', closed: true }],
     ],
     [
       'tilde fences and CRLF',

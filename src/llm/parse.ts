@@ -60,7 +60,13 @@ export function extractCodeBlocks(text: string): CodeBlock[] {
       const closes =
         trimmed.length >= open.fence.length &&
         trimmed === (open.fence[0] as string).repeat(trimmed.length);
-      const reopens = !closes && match !== null && match[3] !== '';
+      // Only a fence that could have closed this block re-opens: a longer one may quote it.
+      const reopens =
+        !closes &&
+        match !== null &&
+        match[3] !== '' &&
+        (match[2] as string).length >= open.fence.length &&
+        match[2]![0] === open.fence[0];
       if (!closes && !reopens) {
         open.lines.push(outdent(line, open.indent));
         continue;
