@@ -48708,7 +48708,7 @@ function extractCodeBlocks(text2) {
     if (open2) {
       const trimmed2 = line.trim();
       const closes = trimmed2.length >= open2.fence.length && trimmed2 === open2.fence[0].repeat(trimmed2.length);
-      const reopens = !closes && match !== null && match[3] !== "";
+      const reopens = !closes && match !== null && match[3] !== "" && match[2].length >= open2.fence.length && match[2][0] === open2.fence[0];
       if (!closes && !reopens) {
         open2.lines.push(outdent(line, open2.indent));
         continue;
