@@ -30229,6 +30229,14 @@ function currentResults(state) {
 function testsWith(state, outcomes) {
   return (state.file?.tests ?? []).filter((test) => (state.results.get(test.id) ?? []).some((r2) => outcomes.includes(r2.outcome))).map((test) => test.id);
 }
+function moduleImportFailure(state) {
+  const results = currentResults(state);
+  if (results.length === 0) return null;
+  const atImport = (r2) => (r2.outcome === "error" || r2.outcome === "test-error") && r2.exception?.file === state.fn.file && r2.exception.function === "<module>";
+  if (!results.every(atImport)) return null;
+  const { type, message } = results[0].exception;
+  return `${state.fn.module} could not be imported: ${type}: ${message}. No test can reach ${state.fn.qualname}: install the project's dependencies (and set what it reads at import) in the job before the review, e.g. pip install -e .`;
+}
 
 // src/bench/swebench/verdict.ts
 function sideBefore(result) {
@@ -50312,6 +50320,7 @@ async function execute(rounds, states, only) {
     const state = byId2.get(id);
     if (state) state.coverage = mergeCoverage(state.coverage, coverage);
   }
+  for (const state of fresh.keys()) state.skipped ??= moduleImportFailure(state);
   for (const state of states) {
     const passed = [...state.results.values()].flat().filter((r2) => r2.outcome === "passed").length;
     rounds.progress.update(
