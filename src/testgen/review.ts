@@ -147,11 +147,11 @@ export async function runReview(
   const helpers = HelperSession.open(settings.python);
   try {
     const { changes, sources } = await analyseChanges(settings);
-    const { selected, skipped: overLimit } = selectFunctions(
+    const { selected, skipped: notSelected } = selectFunctions(
       changes.functions,
       settings.maxFunctions,
     );
-    const skipped: SkippedItem[] = [...changes.skipped, ...overLimit];
+    const skipped: SkippedItem[] = [...changes.skipped, ...notSelected];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);
     const outcome: RoundsOutcome =
