@@ -30229,6 +30229,14 @@ function currentResults(state) {
 function testsWith(state, outcomes) {
   return (state.file?.tests ?? []).filter((test) => (state.results.get(test.id) ?? []).some((r2) => outcomes.includes(r2.outcome))).map((test) => test.id);
 }
+function moduleImportFailure(state) {
+  const results = currentResults(state);
+  if (results.length === 0) return null;
+  const atImport = (r2) => (r2.outcome === "error" || r2.outcome === "test-error") && r2.exception?.file === state.fn.file && r2.exception.function === "<module>";
+  if (!results.every(atImport)) return null;
+  const { type, message } = results[0].exception;
+  return `${state.fn.module} could not be imported: ${type}: ${message}. No test can reach ${state.fn.qualname}: install the project's dependencies (and set what it reads at import) in the job before the review, e.g. pip install -e .`;
+}
 
 // src/bench/swebench/verdict.ts
 function sideBefore(result) {
@@ -50498,6 +50506,7 @@ async function execute(rounds, states, only) {
     const state = byId2.get(id);
     if (state) state.coverage = mergeCoverage(state.coverage, coverage);
   }
+  for (const state of fresh.keys()) state.skipped ??= moduleImportFailure(state);
   for (const state of states) {
     const passed = [...state.results.values()].flat().filter((r2) => r2.outcome === "passed").length;
     rounds.progress.update(
@@ -50593,19 +50602,38 @@ async function deepen(rounds, states, maxRetries) {
 }
 
 // src/testgen/select.ts
+var KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" ")
+);
+function unimportable(fn) {
+  const parts = fn.module.split(".");
+  const bad = parts.find((part) => !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(part) || KEYWORDS.has(part));
+  if (bad === void 0) return null;
+  const what = bad === "" ? "it has no module name" : `'${bad}' is not a Python identifier`;
+  return `${fn.file} cannot be imported by name (${what}), so no test can import ${fn.qualname}`;
+}
 function selectFunctions(functions, max) {
-  const ranked = [...functions].sort(
+  const notImportable = [];
+  const importable = functions.filter((fn) => {
+    const reason = unimportable(fn);
+    if (reason) notImportable.push({ file: fn.file, qualname: fn.qualname, reason });
+    return reason === null;
+  });
+  const ranked = [...importable].sort(
     (a, b2) => b2.changedLines.length - a.changedLines.length || b2.end - b2.start - (a.end - a.start) || a.file.localeCompare(b2.file) || a.start - b2.start
   );
   const chosen = new Set(ranked.slice(0, max));
   return {
     // Keep the review in file order: reports read like the diff.
-    selected: functions.filter((fn) => chosen.has(fn)),
-    skipped: ranked.slice(max).map((fn) => ({
-      file: fn.file,
-      qualname: fn.qualname,
-      reason: `over the limit of ${max} functions per run (--max-functions; the most-changed are reviewed first)`
-    }))
+    selected: importable.filter((fn) => chosen.has(fn)),
+    skipped: [
+      ...notImportable,
+      ...ranked.slice(max).map((fn) => ({
+        file: fn.file,
+        qualname: fn.qualname,
+        reason: `over the limit of ${max} functions per run (--max-functions; the most-changed are reviewed first)`
+      }))
+    ]
   };
 }
 
@@ -50791,13 +50819,13 @@ async function runReview(settings, options = {}) {
   const helpers = HelperSession.open(settings.python);
   try {
     const { changes, sources } = await analyseChanges(settings);
-    const { selected, skipped: overLimit } = selectFunctions(
+    const { selected, skipped: notSelected } = selectFunctions(
       changes.functions,
       settings.maxFunctions
     );
     const skipped = [
       ...changes.skipped.map(({ file: file2, reason }) => ({ file: file2, qualname: null, reason })),
-      ...overLimit
+      ...notSelected
     ];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);

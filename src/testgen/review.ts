@@ -147,14 +147,14 @@ export async function runReview(
   const helpers = HelperSession.open(settings.python);
   try {
     const { changes, sources } = await analyseChanges(settings);
-    const { selected, skipped: overLimit } = selectFunctions(
+    const { selected, skipped: notSelected } = selectFunctions(
       changes.functions,
       settings.maxFunctions,
     );
     // report.json names a qualname in every skipped entry (DESIGN.md): null for a whole file.
     const skipped: SkippedItem[] = [
       ...changes.skipped.map(({ file, reason }) => ({ file, qualname: null, reason })),
-      ...overLimit,
+      ...notSelected,
     ];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);

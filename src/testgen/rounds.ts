@@ -19,7 +19,14 @@ import {
 import { mergeCoverage } from './coverage.js';
 import type { ModelGate } from './model-gate.js';
 import type { Progress } from './progress.js';
-import { subject, targetOf, testId, testsWith, type FunctionState } from './state.js';
+import {
+  moduleImportFailure,
+  subject,
+  targetOf,
+  testId,
+  testsWith,
+  type FunctionState,
+} from './state.js';
 
 /** What every round needs: the model, the executor, the limits, and where time goes. */
 export interface Rounds {
@@ -118,6 +125,7 @@ export async function execute(
     const state = byId.get(id);
     if (state) state.coverage = mergeCoverage(state.coverage, coverage);
   }
+  for (const state of fresh.keys()) state.skipped ??= moduleImportFailure(state);
   for (const state of states) {
     const passed = [...state.results.values()].flat().filter((r) => r.outcome === 'passed').length;
     rounds.progress.update(

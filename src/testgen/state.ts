@@ -98,3 +98,24 @@ export function testsWith(state: FunctionState, outcomes: TestResult['outcome'][
     .filter((test) => (state.results.get(test.id) ?? []).some((r) => outcomes.includes(r.outcome)))
     .map((test) => test.id);
 }
+
+/**
+ * Why no test of the function could reach it, when every result is an exception raised at the
+ * top level of its own module (a missing dependency, configuration read at import): the
+ * environment's problem, not a crash of the function. Null when any test got further.
+ */
+export function moduleImportFailure(state: FunctionState): string | null {
+  const results = currentResults(state);
+  if (results.length === 0) return null;
+  const atImport = (r: TestResult) =>
+    (r.outcome === 'error' || r.outcome === 'test-error') &&
+    r.exception?.file === state.fn.file &&
+    r.exception.function === '<module>';
+  if (!results.every(atImport)) return null;
+  const { type, message } = results[0]!.exception!;
+  return (
+    `${state.fn.module} could not be imported: ${type}: ${message}. ` +
+    `No test can reach ${state.fn.qualname}: install the project's dependencies (and set what ` +
+    'it reads at import) in the job before the review, e.g. pip install -e .'
+  );
+}
