@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import { createModelClient } from '../src/llm/client.js';
+import { parseEndpoint } from '../src/llm/endpoint.js';
 import { ModelRejectedError, ModelUnavailableError, ReplayMissError } from '../src/llm/errors.js';
 import { retryAfterCapped } from '../src/llm/transport.js';
 import type { CompletionRequest, ModelClientOptions } from '../src/llm/types.js';
@@ -443,9 +444,31 @@ describe('model client: record and replay', () => {
       concurrency: 1,
     };
     assert.throws(() => createModelClient(base), /--endpoint URL .* or --replay DIR/);
-    for (const endpoint of ['localhost:8000/v1', 'ftp://host/v1', 'not a url']) {
-      assert.throws(() => createModelClient({ ...base, endpoint }), /is not an http\(s\) URL/);
+    for (const endpoint of [
+      'localhost:8000/v1',
+      'ftp://bob:PASSWD99@host/v1?token=QTOKEN',
+      'not a url PASSWD99',
+    ]) {
+      assert.throws(
+        () => createModelClient({ ...base, endpoint }),
+        (error: Error) =>
+          error instanceof UsageError &&
+          /is not an http\(s\) URL/.test(error.message) &&
+          !/PASSWD99|QTOKEN/.test(error.message),
+      );
     }
+    assert.throws(
+      () =>
+        createModelClient({
+          ...base,
+          endpoint: 'http://bob:PASSWD99@127.0.0.1:1/v1',
+          apiKey: 'sk-KEY-1234',
+        }),
+      (error: Error) =>
+        error instanceof UsageError &&
+        /user name and password .* an API key/.test(error.message) &&
+        !/PASSWD99|sk-KEY-1234/.test(error.message),
+    );
     assert.throws(
       () => createModelClient({ ...base, replay: '/nonexistent/semcoder' }),
       UsageError,
@@ -456,6 +479,66 @@ describe('model client: record and replay', () => {
         createModelClient({ ...base, endpoint: 'http://127.0.0.1:1/v1', record: dir, replay: dir }),
       /--record and --replay/,
     );
+  });
+});
+
+describe('model client: credentials and query in the endpoint URL', () => {
+  it('takes the URL apart: Basic credentials, query parameters, a display form without either', () => {
+    const endpoint = parseEndpoint('https://b%40b:p%3Ass%2F99@host:8443/v1/?token=Q%2BT&x=1');
+    assert.deepEqual(
+      { ...endpoint, secrets: [...endpoint.secrets].sort() },
+      {
+        baseUrl: 'https://host:8443/v1/',
+        display: 'https://host:8443/v1',
+        query: { token: 'Q+T', x: '1' },
+        authorization: `Basic ${Buffer.from('b@b:p:ss/99').toString('base64')}`,
+        secrets: ['Q%2BT', 'p%3Ass%2F99', 'p:ss/99'],
+      },
+    );
+    assert.equal(parseEndpoint('http://127.0.0.1:8000/v1').authorization, null);
+  });
+
+  for (const api of ['completions', 'chat'] as const) {
+    it(`sends them on ${api} requests and /models polls, and redacts them from errors`, async () => {
+      const server = await startScriptedServer({ rules: [{ match: 'hi', reply: { text: 'ok' } }] });
+      try {
+        const endpoint = server.url.replace('//', '//bob:PASSWD99@') + '?token=QTOKEN';
+        const client = createModelClient(options(server, { endpoint, api, maxRetries: 0 }));
+        await client.waitUntilReady(5);
+        assert.equal((await client.complete(request('hi'))).text, 'ok');
+        server.failNext({ kind: 'status', status: 500, body: 'bad token QTOKEN for bob:PASSWD99' });
+        const error = await client.complete(request('hi')).catch((e: Error) => e);
+        assert.ok(error instanceof ModelUnavailableError);
+        assert.ok(error.message.includes(`The endpoint ${server.url} gave no usable answer`));
+        assert.doesNotMatch(error.message, /PASSWD99|QTOKEN/);
+        const basic = `Basic ${Buffer.from('bob:PASSWD99').toString('base64')}`;
+        assert.deepEqual(
+          server.requests.map((r) => [r.path, r.headers.authorization]),
+          [
+            ['/v1/models?token=QTOKEN', basic],
+            [`/v1/${api === 'chat' ? 'chat/completions' : 'completions'}?token=QTOKEN`, basic],
+            [`/v1/${api === 'chat' ? 'chat/completions' : 'completions'}?token=QTOKEN`, basic],
+          ],
+        );
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  it('names the endpoint without credentials or query when /models refuses', async () => {
+    const server = await startScriptedServer({ apiKey: 'the-real-key' });
+    try {
+      const endpoint = server.url.replace('//', '//bob:PASSWD99@') + '?token=QTOKEN';
+      const error = await createModelClient(options(server, { endpoint }))
+        .waitUntilReady(5)
+        .catch((e: Error) => e);
+      assert.ok(error instanceof UsageError);
+      assert.ok(error.message.startsWith(`The endpoint ${server.url}/models answered HTTP 401`));
+      assert.doesNotMatch(error.message, /PASSWD99|QTOKEN/);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
@@ -498,6 +581,38 @@ describe('model client: readiness', () => {
       /within 1 s \(\d+ tries; last: connection failed \(ECONNREFUSED\)\)/,
     );
     assert.match(error.message, /--wait-for-endpoint/);
+  });
+
+  it('polls until the deadline: a server ready one interval before it is still found', async () => {
+    const server = await startScriptedServer({ ready: false });
+    try {
+      const client = createModelClient(options(server));
+      // Polls at 0, 0.8, 1.6 and 2 s: the last one, at the deadline, finds the server ready.
+      setTimeout(() => server.setReady(true), 1800);
+      await client.waitUntilReady(2, { intervalMs: 800 });
+      const polls = server.requests.filter((r) => r.api === 'models');
+      assert.equal(polls.at(-1)?.outcome, 'reply');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up at the deadline, not one interval before it', async () => {
+    const server = await startScriptedServer({ ready: false });
+    try {
+      const client = createModelClient(options(server));
+      const started = Date.now();
+      const error = await client.waitUntilReady(1, { intervalMs: 400 }).catch((e) => e);
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /did not answer within 1 s \(\d+ tries; last: HTTP 503/);
+      const last = server.requests.filter((r) => r.api === 'models').at(-1)!;
+      assert.ok(
+        last.receivedAt - started >= 950,
+        `last poll after ${last.receivedAt - started} ms`,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   it('stops at once on 401, without the key in the message', async () => {

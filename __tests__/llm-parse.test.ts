@@ -33,8 +33,8 @@ describe('extractCodeBlocks', () => {
     ],
     [
       'a longer fence holding a shorter one',
-      '````python\ns = """\n```\n"""\n````',
-      [{ language: 'python', code: 's = """\n```\n"""', closed: true }],
+      '````python\ns = """\n```\n```py\n"""\n````',
+      [{ language: 'python', code: 's = """\n```\n```py\n"""', closed: true }],
     ],
     [
       'tilde fences and CRLF',
@@ -44,7 +44,29 @@ describe('extractCodeBlocks', () => {
     [
       'an indented fence with an info string',
       '  ```python title="t.py"\n  x = 1\n  ```',
-      [{ language: 'python', code: '  x = 1', closed: true }],
+      [{ language: 'python', code: 'x = 1', closed: true }],
+    ],
+    [
+      "a fence in a list item: its indentation is not the code's",
+      '1. The tests:\n   ```python\n   def test_a():\n       pass\n   ```',
+      [{ language: 'python', code: 'def test_a():\n    pass', closed: true }],
+    ],
+    [
+      'a file name after the language, pandoc braces',
+      '```python:tests/test_x.py\na\n```\n```{python}\nb\n```\n```{.py}\nc\n```',
+      [
+        { language: 'python', code: 'a', closed: true },
+        { language: 'python', code: 'b', closed: true },
+        { language: 'py', code: 'c', closed: true },
+      ],
+    ],
+    [
+      'a fence with an info string inside a block opens the next one',
+      '```python\nimport x\n\n```py\ndef test_a():\n    pass\n```',
+      [
+        { language: 'python', code: 'import x\n', closed: true },
+        { language: 'py', code: 'def test_a():\n    pass', closed: true },
+      ],
     ],
   ];
   for (const [name, text, expected] of cases) {
@@ -61,8 +83,53 @@ describe('extractCode', () => {
     ],
     [
       'python blocks joined, other languages skipped',
-      '```python\ndef test_a():\n    pass\n```\n```text\noutput\n```\n```\ndef test_b():\n    pass\n```',
+      '```python\ndef test_a():\n    pass\n```\n```bash\npytest -q\n```\n```py\ndef test_b():\n    pass\n```',
       'def test_a():\n    pass\n\n\ndef test_b():\n    pass',
+    ],
+    [
+      'python-labelled blocks preferred to untagged and text ones',
+      '```python\ndef test_a():\n    pass\n```\nRun it:\n```\npytest -q\n```\n```text\n1 passed\n```',
+      'def test_a():\n    pass',
+    ],
+    [
+      'untagged and text blocks when none is labelled Python',
+      '```\ndef test_a():\n    pass\n```\n```text\ndef test_b():\n    pass\n```',
+      'def test_a():\n    pass\n\n\ndef test_b():\n    pass',
+    ],
+    ...(
+      [
+        ['python:path', '```python:tests/test_mean.py'],
+        ['text', '```text'],
+        ['{python}', '```{python}'],
+        ['py', '```py'],
+        ['python3', '```python3'],
+        ['untagged', '```'],
+        ['tilde', '~~~python'],
+      ] as const
+    ).map(([name, fence]): [string, string, string] => [
+      `a ${name} fence`,
+      `Here they are:\n${fence}\ndef test_a():\n    assert mean([1]) == 1\n${fence.slice(0, 3)}\nDone.`,
+      'def test_a():\n    assert mean([1]) == 1',
+    ]),
+    [
+      'a fence indented in a markdown list item',
+      'Tests:\n\n1. Typical inputs:\n\n   ```python\n   def test_a():\n       assert mean([1]) == 1\n   ```\n',
+      'def test_a():\n    assert mean([1]) == 1',
+    ],
+    [
+      "code, then a closing fence, then prose (a chat reply continuing the prompt's block)",
+      'def test_a():\n    assert mean([1]) == 1\n```\n\nThese tests check typical inputs.',
+      'def test_a():\n    assert mean([1]) == 1',
+    ],
+    [
+      'prose, code, a closing fence, prose, and another block',
+      'Sure.\nimport pytest\n\ndef test_a():\n    pass\n```\n\nAlso:\n```python\ndef test_b():\n    pass\n```',
+      'import pytest\n\ndef test_a():\n    pass\n\n\ndef test_b():\n    pass',
+    ],
+    [
+      'a markdown heading before a fence is no code',
+      '# Tests for mean\n```\ndef test_a():\n    pass\n```',
+      'def test_a():\n    pass',
     ],
     [
       'a missing closing fence',
@@ -86,6 +153,37 @@ describe('extractCode', () => {
 });
 
 describe('withPrefix', () => {
+  const prefix = '```python\nimport pytest\nfrom m import mean\n\n';
+  const read = (text: string) => extractCode(withPrefix(prefix, { text, api: 'completions' }));
+  const imports = 'import pytest\nfrom m import mean';
+  const cases: [string, string, string][] = [
+    [
+      'code, a closing fence, then prose',
+      'def test_a():\n    assert mean([1]) == 1\n```\n\nThese tests check typical inputs.',
+      `${imports}\n\ndef test_a():\n    assert mean([1]) == 1`,
+    ],
+    [
+      'a ```py fence re-opening the block',
+      '```py\ndef test_a():\n    pass',
+      `${imports}\n\ndef test_a():\n    pass`,
+    ],
+    [
+      'a ```python:path fence re-opening the block',
+      '```python:tests/test_mean.py\ndef test_a():\n    pass\n```\nDone.',
+      `${imports}\n\ndef test_a():\n    pass`,
+    ],
+    [
+      'a bare fence, then code',
+      '```\ndef test_a():\n    pass',
+      `${imports}\n\ndef test_a():\n    pass`,
+    ],
+    ['a bare fence, then prose: the block is closed', '```\n\nNo tests needed.', imports],
+    ['an empty completion', '', imports],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(`completions: ${name}`, () => assert.equal(read(text), expected));
+  }
+
   it('continues the prefix on completions and stands alone on chat', () => {
     assert.equal(
       withPrefix('```python\nimport x\n', { text: 'y = 1\n```', api: 'completions' }),
@@ -170,6 +268,8 @@ describe('parseRefined', () => {
       'def test_b():\n    pass',
     ],
     ['the last [Refined] wins', '[Refined]a[/Refined] and [Refined]\nb = 1\n[/Refined]', 'b = 1'],
+    ['an empty fenced block is no code', '[Refined]\n```python\n```\n[/Refined]', ''],
+    ['a fenced block of prose is no code', '[Refined]\n```bash\nmake test\n```\n[/Refined]', ''],
   ];
   for (const [name, text, expected] of cases) {
     it(name, () => assert.equal(parseRefined(text), expected));

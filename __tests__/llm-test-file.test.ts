@@ -270,6 +270,71 @@ describe('assembleTestFile', () => {
     );
   });
 
+  it("replaces the imports and helpers of the tests a repair replaces with the repair's own", () => {
+    const imp = (source: string, binds: string[], extra: Partial<Piece> = {}) =>
+      piece({ kind: 'import', source, binds, uses: [], ...extra });
+    const current = file(
+      imp('import math', ['math']),
+      imp('import hypothesis_nope', ['hypothesis_nope']),
+      imp('from pkg.helpers_nope import make_list', ['make_list']),
+      { ...okImport, uses: [] },
+      piece({
+        kind: 'fixture',
+        name: 'three',
+        source: '@pytest.fixture\ndef three():\n    return make_list(3)',
+        binds: ['three'],
+        uses: ['make_list', 'pytest'],
+      }),
+      piece({
+        kind: 'fixture',
+        name: 'env',
+        source: '@pytest.fixture(autouse=True)\ndef env():\n    return math.pi',
+        binds: ['env'],
+        uses: ['math', 'pytest'],
+      }),
+      test('test_kept', 'assert slugify(str(math.e))', { uses: ['math', 'slugify'] }),
+      test('test_three', 'assert slugify(three)', { uses: ['slugify', 'three'] }),
+    );
+    const repair = file(
+      imp('from pkg.helpers import make_list', ['make_list']),
+      test('test_three', 'assert slugify(make_list(3))', { uses: ['make_list', 'slugify'] }),
+    );
+    const options = { target, maxTests: 8, drop: ['test_three'] };
+    const result = assembleTestFile([current, repair], { ...options, replace: true });
+    assert.equal(
+      result.source.split('\n\n\n')[0],
+      'import math\nfrom pkg.mod import slugify\nfrom pkg.helpers import make_list',
+    );
+    assert.doesNotMatch(result.source, /_nope|def three/);
+    assert.match(result.source, /def env\(\)/, 'an autouse fixture stays');
+    assert.deepEqual(
+      result.dropped.filter((d) => d.reason === 'unused').map((d) => d.name ?? d.line),
+      [1, 1, 'three'],
+    );
+    assert.equal(result.addedImport, false);
+    // Without `replace` (a deeper round), the current file's imports all stay.
+    assert.match(assembleTestFile([current, repair], options).source, /import hypothesis_nope/);
+  });
+
+  it('still imports the target when the repair drops the import of it', () => {
+    const current = file(
+      { ...okImport, uses: [] },
+      test('test_a', 'assert slugify("a") == "a"', { uses: ['slugify'] }),
+    );
+    const repair = file(
+      piece({ kind: 'helper', name: 'h', source: 'def h():\n    pass', uses: [] }),
+      test('test_a', 'pass', { uses: [] }),
+    );
+    const result = assembleTestFile([current, repair], {
+      target,
+      maxTests: 8,
+      drop: ['test_a'],
+      replace: true,
+    });
+    assert.equal(result.addedImport, true);
+    assert.ok(result.source.startsWith('from pkg.mod import slugify\n'));
+  });
+
   it('gives an empty file when no test survives, and passes broken chunks on', () => {
     const result = assembleTestFile(
       [

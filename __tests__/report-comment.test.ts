@@ -107,10 +107,30 @@ describe('the PR comment', () => {
   it('lists skipped functions and files with their reasons', () => {
     const body = renderComment(
       report([functionReport({ skipped: 'endpoint unavailable after 3 retries', tests: [] })], {
-        skipped: [{ file: 'pkg/broken.py', reason: 'syntax error at line 3: invalid syntax' }],
+        skipped: [
+          {
+            file: 'pkg/broken.py',
+            qualname: null,
+            reason: 'syntax error at line 3: invalid syntax',
+          },
+        ],
       }),
     );
     assert.match(body, /- `pkg\/broken\.py`: syntax error at line 3: invalid syntax/);
     assert.match(body, /- `pkg\/mod\.py` `add`: endpoint unavailable after 3 retries/);
+  });
+
+  it('says why a function got no usable test', () => {
+    const none = functionReport({
+      tests: [],
+      counts: { generated: 0, valid: 0, passed: 0, failed: 0, errors: 0 },
+      noUsableTests: "the model's 2 answers held no test functions",
+    });
+    const body = renderComment(report([none]));
+    assert.match(
+      body,
+      /\| `pkg\/mod\.py` `add` \|.*\| 0\/0 \|[^\n]*\n\n- `pkg\/mod\.py` `add`: no usable tests: the model's 2 answers held no test functions\n/,
+    );
+    assert.doesNotMatch(renderComment(report([functionReport()])), /no usable tests/);
   });
 });

@@ -8,7 +8,11 @@ import type { FunctionReport, Report } from '../src/report/types.js';
 import { parseSettings, reviewSettingsSchema } from '../src/settings.js';
 import { runReview, type ReviewResult } from '../src/testgen/review.js';
 import { runCli } from './support/cli.js';
-import { startScriptedServer, type ScriptedServer } from './support/openai-server.js';
+import {
+  startScriptedServer,
+  type RecordedRequest,
+  type ScriptedServer,
+} from './support/openai-server.js';
 import { testPython } from './support/python.js';
 import { reviewRepo, reviewScript } from './support/review-fixture.js';
 
@@ -30,6 +34,25 @@ function fn(report: Report, qualname: string): FunctionReport {
 }
 
 const outcomes = (f: FunctionReport) => Object.fromEntries(f.tests.map((t) => [t.name, t.outcome]));
+
+/** The prompt kind of a request the scripted server saw, from the prompt's own wording. */
+function kindOf(request: RecordedRequest): string {
+  if (request.prompt.startsWith('Debug and Refine')) return 'repair';
+  if (request.prompt.startsWith('Simulate the Execution')) return 'verify';
+  if (request.prompt.includes('Write more pytest tests')) return 'deepen';
+  return 'generate';
+}
+
+/** max_tokens of the completion requests, by prompt kind. */
+function maxTokensByKind(requests: RecordedRequest[]): Record<string, number[]> {
+  const seen: Record<string, number[]> = {};
+  for (const request of requests.filter((r) => r.api !== 'models')) {
+    const kind = kindOf(request);
+    const value = Number(request.body?.max_tokens);
+    if (!seen[kind]?.includes(value)) (seen[kind] ??= []).push(value);
+  }
+  return seen;
+}
 
 describe('review: from changed functions to verified tests (scripted test server)', () => {
   const { repo, base } = reviewRepo();
@@ -141,6 +164,15 @@ describe('review: from changed functions to verified tests (scripted test server
     assert.ok(fn(result.report, 'add').tests.find((t) => t.name === 'test_add_wrong')?.regression);
   });
 
+  it('asks 2048 new tokens for test-writing answers and 1024 for the oracle check by default', () => {
+    assert.deepEqual(maxTokensByKind(server.requests), {
+      generate: [2048],
+      repair: [2048],
+      deepen: [2048],
+      verify: [1024],
+    });
+  });
+
   it('accounts for the model requests', () => {
     const completions = server.requests.filter((r) => r.api === 'completions').length;
     assert.equal(result.report.llm.requests, completions);
@@ -211,6 +243,73 @@ describe('review: a dead endpoint, budgets, the chat API and faults', () => {
     }
   });
 
+  it('sends credentials and query of --endpoint as Basic auth and parameters, and shows neither', async () => {
+    const server = await startScriptedServer({ rules: reviewScript() });
+    const dead = await startScriptedServer();
+    await dead.stop();
+    const secretUrl = (url: string) => url.replace('//', '//bob:PASSWD99@') + '?token=QTOKEN';
+    try {
+      const run = (endpoint: string, out: string) =>
+        runCli([
+          'review',
+          '--repo',
+          repo.dir,
+          '--base',
+          base,
+          '--endpoint',
+          endpoint,
+          '--out',
+          out,
+          '--python',
+          testPython(),
+          '--max-functions',
+          '1',
+          '--max-rounds',
+          '1',
+          '--request-retries',
+          '0',
+          '--wait-for-endpoint',
+          endpoint.includes(String(server.port)) ? '5' : '0',
+        ]);
+      const live = tempDir('semcoder-creds-');
+      const down = tempDir('semcoder-creds-dead-');
+      const results = [
+        { out: live, result: await run(secretUrl(server.url), live) },
+        { out: down, result: await run(secretUrl(dead.url), down) },
+      ];
+      for (const { out, result } of results) {
+        assert.equal(result.code, 0, result.stderr);
+        const texts = {
+          stdout: result.stdout,
+          stderr: result.stderr,
+          'report.json': readFileSync(path.join(out, 'report.json'), 'utf8'),
+          'comment.md': readFileSync(path.join(out, 'comment.md'), 'utf8'),
+        };
+        for (const [name, text] of Object.entries(texts)) {
+          assert.doesNotMatch(text, /PASSWD99|QTOKEN|bob:/, `${name} of ${out}`);
+        }
+      }
+      const [liveReport, deadReport] = results.map(
+        ({ out }) => JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report,
+      );
+      assert.equal(liveReport!.endpoint, server.url);
+      assert.equal(liveReport!.functions[0]!.skipped, null);
+      assert.ok(liveReport!.functions[0]!.counts.passed > 0);
+      assert.match(
+        deadReport!.functions[0]!.skipped ?? '',
+        new RegExp(`The endpoint ${dead.url.replace(/\./g, '\\.')} gave no usable answer`),
+      );
+      const basic = `Basic ${Buffer.from('bob:PASSWD99').toString('base64')}`;
+      assert.ok(server.requests.some((r) => r.api === 'models'));
+      for (const request of server.requests) {
+        assert.equal(request.headers.authorization, basic, request.path);
+        assert.match(request.path, /^\/v1\/(models|completions)\?token=QTOKEN$/);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('reviews the most-changed functions first, lists the rest, speaks chat, and shows the background', async () => {
     const server = await startScriptedServer({ rules: reviewScript() });
     try {
@@ -243,6 +342,44 @@ describe('review: a dead endpoint, budgets, the chat API and faults', () => {
       const request = server.requests.find((r) => r.api === 'chat')!;
       assert.equal((request.body?.messages as unknown[]).length, 1);
       assert.equal(result.report.api, 'chat');
+      // The chat reply is the tests, a closing fence and nothing else: the fence ends the code.
+      assert.deepEqual(outcomes(fn(result.report, 'clamp')), {
+        test_clamp_inside: 'passed',
+        test_clamp_below: 'passed',
+        test_clamp_none: 'error',
+      });
+      assert.deepEqual(fn(result.report, 'clamp').responses, { total: 1, parsed: 1 });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--max-tokens sets the new tokens of every test-writing request, not the oracle check', async () => {
+    const server = await startScriptedServer({ rules: reviewScript() });
+    try {
+      const out = tempDir('semcoder-max-tokens-');
+      const result = await runCli([
+        'review',
+        '--repo',
+        repo.dir,
+        '--base',
+        base,
+        '--endpoint',
+        server.url,
+        '--out',
+        out,
+        '--python',
+        testPython(),
+        '--max-tokens',
+        '300',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(maxTokensByKind(server.requests), {
+        generate: [300],
+        repair: [300],
+        deepen: [300],
+        verify: [1024],
+      });
     } finally {
       await server.stop();
     }

@@ -29164,23 +29164,23 @@ async function loadDataset(kind, source, options) {
       `The dataset ${given} is parquet: only SWE-bench datasets may be parquet. Pass a .jsonl or .jsonl.gz file.`
     );
   }
-  let decoded;
+  let decoded2;
   try {
-    decoded = await decodeRows(bytes, name);
+    decoded2 = await decodeRows(bytes, name);
   } catch (error62) {
     throw new UsageError(`Cannot parse the dataset ${given}: ${errorMessage(error62)}.`);
   }
-  if (expectedMd5 && decoded.md5 !== expectedMd5) {
+  if (expectedMd5 && decoded2.md5 !== expectedMd5) {
     throw new UsageError(
-      `The dataset ${given} has md5 ${decoded.md5}, not the expected ${expectedMd5}: it is not ${canonical.description}. Delete the cached copy at ${file2} or pass another --dataset.`
+      `The dataset ${given} has md5 ${decoded2.md5}, not the expected ${expectedMd5}: it is not ${canonical.description}. Delete the cached copy at ${file2} or pass another --dataset.`
     );
   }
-  const { records, warnings } = validateRecords(kind, decoded.rows);
+  const { records, warnings } = validateRecords(kind, decoded2.rows);
   if (records.length === 0) {
     const first2 = warnings[0] ? ` First problem: ${warnings[0]}.` : "";
     throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first2}`);
   }
-  return { kind, source: given, file: file2, md5: decoded.md5, records, warnings };
+  return { kind, source: given, file: file2, md5: decoded2.md5, records, warnings };
 }
 
 // src/python-helpers.ts
@@ -30204,7 +30204,7 @@ function newState(fn, context, fileName) {
     broken: [],
     results: /* @__PURE__ */ new Map(),
     coverage: null,
-    responses: { total: 0, parsed: 0 },
+    responses: { total: 0, parsed: 0, empty: 0, broken: 0 },
     edgeCases: [],
     regressions: /* @__PURE__ */ new Set(),
     finalSource: null,
@@ -36638,7 +36638,8 @@ var reviewSettingsSchema = changesSettingsSchema.omit({ json: true }).extend({
   waitForEndpoint: external_exports.coerce.number().min(0).default(0),
   requestTimeout: seconds.default(300),
   requestRetries: count(0, 20).default(4),
-  maxTokens: count(16, 32768).default(1024),
+  /** New tokens of a test-writing answer (generate, repair, deepen); unset: the prompts' 2048. */
+  maxTokens: count(16, 32768).optional(),
   temperature: external_exports.coerce.number().min(0).max(2).default(0),
   reruns: count(0, 10).default(2),
   budget: seconds.default(1200),
@@ -48061,6 +48062,62 @@ var ReplayMissError = class extends ModelError {
   key;
 };
 
+// src/llm/endpoint.ts
+var MIN_SECRET_LENGTH = 4;
+function decoded(text2) {
+  try {
+    return decodeURIComponent(text2);
+  } catch {
+    return text2;
+  }
+}
+function displayOf(url2) {
+  return `${url2.protocol}//${url2.host}${url2.pathname.replace(/\/+$/, "")}`;
+}
+function parseEndpoint(raw) {
+  let url2;
+  try {
+    url2 = new URL(raw);
+  } catch {
+    url2 = void 0;
+  }
+  if (url2?.protocol !== "http:" && url2?.protocol !== "https:") {
+    const scheme = url2 ? ` (its scheme is ${url2.protocol})` : "";
+    throw new UsageError(
+      `--endpoint is not an http(s) URL${scheme}. Pass one like http://host:8000/v1.`
+    );
+  }
+  const query = {};
+  for (const [key2, value] of url2.searchParams) query[key2] = value;
+  const queryValues = [...url2.searchParams.values()];
+  const rawQueryValues = url2.search.slice(1).split("&").map((pair) => pair.slice(pair.indexOf("=") + 1));
+  const user = decoded(url2.username);
+  const password = decoded(url2.password);
+  const hasCredentials = url2.username !== "" || url2.password !== "";
+  const secrets = [url2.password, password, ...queryValues, ...rawQueryValues].filter(
+    (text2) => text2.length >= MIN_SECRET_LENGTH
+  );
+  return {
+    baseUrl: `${url2.protocol}//${url2.host}${url2.pathname}`,
+    display: displayOf(url2),
+    query,
+    authorization: hasCredentials ? `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}` : null,
+    // Longest first, so that a value is never half-redacted by a shorter one inside it.
+    secrets: [...new Set(secrets)].sort((a, b2) => b2.length - a.length)
+  };
+}
+function displayEndpoint(raw) {
+  try {
+    return displayOf(new URL(raw ?? ""));
+  } catch {
+    return "unknown";
+  }
+}
+function redactor(secrets) {
+  const known = secrets.filter((s) => !!s).sort((a, b2) => b2.length - a.length);
+  return (text2) => known.reduce((out, secret) => out.split(secret).join("***"), text2);
+}
+
 // src/llm/readiness.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
 
@@ -48198,27 +48255,32 @@ async function pollOnce(url2, headers, timeoutMs) {
   }
 }
 async function waitForEndpoint(options) {
-  const url2 = `${options.endpoint.replace(/\/+$/, "")}/models`;
+  const { endpoint } = options;
+  const target2 = new URL(`${endpoint.baseUrl.replace(/\/+$/, "")}/models`);
+  for (const [key2, value] of Object.entries(endpoint.query)) target2.searchParams.set(key2, value);
+  const url2 = `${endpoint.display}/models`;
   const headers = { accept: "application/json" };
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  if (endpoint.authorization) headers.authorization = endpoint.authorization;
+  else if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const interval = options.intervalMs ?? 2e3;
   const deadline = Date.now() + options.seconds * 1e3;
   let polls = 0;
   for (; ; ) {
     const left = deadline - Date.now();
-    const poll = await pollOnce(url2, headers, Math.max(500, Math.min(5e3, left)));
+    const poll = await pollOnce(target2.href, headers, Math.max(500, Math.min(5e3, left)));
     polls += 1;
     if (poll.ready) return;
     const seen = options.redact(poll.seen);
     if (poll.final) {
       throw new UsageError(`The endpoint ${url2} answered ${seen}. ${poll.final}`);
     }
-    if (Date.now() + interval > deadline) {
+    const wait = Math.min(interval, deadline - Date.now());
+    if (wait <= 0) {
       throw new UsageError(
         `The endpoint ${url2} did not answer within ${options.seconds} s (${polls} tries; last: ${seen}). Check that the server is running and reachable, or wait longer with --wait-for-endpoint.`
       );
     }
-    await sleep2(interval);
+    await sleep2(wait);
   }
 }
 
@@ -48374,19 +48436,13 @@ function hintFor(status4) {
   if (status4 === 404) return "Check --endpoint (it usually ends with /v1) and --model.";
   return "Check --model, and that the prompt fits the served context length.";
 }
-function isHttpUrl(text2) {
-  try {
-    return ["http:", "https:"].includes(new URL(text2).protocol);
-  } catch {
-    return false;
-  }
-}
 var Client = class {
   constructor(options) {
     this.options = options;
     this.model = options.model;
     this.api = options.api;
     this.limit = pLimit(options.concurrency);
+    this.redact = redactor([options.apiKey]);
     if (options.record && options.replay) {
       throw new UsageError("--record and --replay exclude each other: record once, then replay.");
     }
@@ -48399,23 +48455,28 @@ var Client = class {
         "No model endpoint: pass --endpoint URL (e.g. http://host:8000/v1) or --replay DIR."
       );
     }
-    if (!isHttpUrl(options.endpoint)) {
+    const endpoint = parseEndpoint(options.endpoint);
+    this.endpoint = endpoint;
+    this.redact = redactor([options.apiKey, ...endpoint.secrets]);
+    if (endpoint.authorization && options.apiKey) {
       throw new UsageError(
-        `--endpoint ${options.endpoint} is not an http(s) URL. Pass one like http://host:8000/v1.`
+        "--endpoint holds a user name and password (HTTP Basic) and an API key is set (--api-key or SEMCODER_API_KEY): both would go in the Authorization header. Give only one of them."
       );
     }
     if (options.record) this.recorder = RecordingStore.forRecording(options.record);
     const redact = (text2) => this.redact(text2);
+    const authorization = endpoint.authorization ?? (options.apiKey ? void 0 : null);
     this.sdk = new OpenAI({
-      baseURL: options.endpoint,
+      baseURL: endpoint.baseUrl,
+      ...Object.keys(endpoint.query).length > 0 ? { defaultQuery: endpoint.query } : {},
       // Every credential is passed explicitly so that none is read from OPENAI_* variables and
-      // sent to a self-hosted endpoint. Without a key, no Authorization header is sent.
+      // sent to a self-hosted endpoint.
       apiKey: options.apiKey || "no-key",
       organization: null,
       project: null,
       adminAPIKey: null,
       webhookSecret: null,
-      ...options.apiKey ? {} : { defaultHeaders: { Authorization: null } },
+      ...authorization !== void 0 ? { defaultHeaders: { Authorization: authorization } } : {},
       timeout: Math.max(1, Math.ceil(options.timeoutMs)),
       maxRetries: options.maxRetries,
       fetch: observingFetch(this.logs, {
@@ -48440,14 +48501,16 @@ var Client = class {
   sdk;
   recorder;
   replayer;
+  endpoint;
+  redact;
   sequence = 0;
   usage() {
     return { ...this.counters };
   }
   async waitUntilReady(seconds3, options = {}) {
-    if (this.replayer || !this.options.endpoint) return;
+    if (this.replayer || !this.endpoint) return;
     await waitForEndpoint({
-      endpoint: this.options.endpoint,
+      endpoint: this.endpoint,
       apiKey: this.options.apiKey,
       seconds: seconds3,
       intervalMs: options.intervalMs,
@@ -48555,16 +48618,12 @@ var Client = class {
     const attempts = Math.max(1, log.attempts);
     return new ModelUnavailableError(
       this.redact(
-        `The endpoint ${this.options.endpoint} gave no usable answer to ${what} after ${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${seen}). Check that the server is up and not overloaded; --concurrency lower or --request-retries higher may help.`
+        `The endpoint ${this.endpoint?.display ?? "unknown"} gave no usable answer to ${what} after ${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${seen}). Check that the server is up and not overloaded; --concurrency lower or --request-retries higher may help.`
       ),
       request.kind,
       request.subject,
       attempts
     );
-  }
-  redact(text2) {
-    const key2 = this.options.apiKey;
-    return key2 ? text2.split(key2).join("***") : text2;
   }
 };
 function createModelClient(options) {
@@ -48635,41 +48694,81 @@ async function compareValues(pairs, options) {
 }
 
 // src/llm/parse.ts
-var OPEN_FENCE = /^\s*(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
-var PYTHON_TAGS = /* @__PURE__ */ new Set(["", "python", "py", "python3", "py3", "pytest", "pycon"]);
+var OPEN_FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)[^`]*$/;
+var PYTHON_TAGS = /* @__PURE__ */ new Set(["python", "py", "python3", "py3", "pytest", "pycon"]);
+var PLAIN_TAGS = /* @__PURE__ */ new Set(["", "text", "txt", "plaintext"]);
 var CODE_START = /^(import\s|from\s+[\w.]+\s+import\s|def\s|async\s+def\s|class\s|@|assert\s|#|if\s+__name__)/;
+var SURE_CODE = /^(import\s+\w|from\s+[\w.]+\s+import\s|(async\s+)?def\s+\w+\s*\(|class\s+\w+\s*[:(]|@\w|assert\s)/;
+function fenceLanguage(info) {
+  return info.replace(/^\{\.?/, "").replace(/\}$/, "").split(":")[0].toLowerCase();
+}
+function outdent(line, width) {
+  let i2 = 0;
+  while (i2 < width && line[i2] === " ") i2 += 1;
+  return line.slice(i2);
+}
 function extractCodeBlocks(text2) {
   const blocks = [];
   const lines = text2.split(/\r?\n/);
   let open2;
   for (const line of lines) {
+    const match = OPEN_FENCE.exec(line);
     if (open2) {
       const trimmed2 = line.trim();
       const closes = trimmed2.length >= open2.fence.length && trimmed2 === open2.fence[0].repeat(trimmed2.length);
-      if (closes) {
-        blocks.push({ language: open2.language, code: open2.lines.join("\n"), closed: true });
-        open2 = void 0;
-      } else open2.lines.push(line);
-      continue;
+      const reopens = !closes && match !== null && match[3] !== "" && match[2].length >= open2.fence.length && match[2][0] === open2.fence[0];
+      if (!closes && !reopens) {
+        open2.lines.push(outdent(line, open2.indent));
+        continue;
+      }
+      blocks.push({ language: open2.language, code: open2.lines.join("\n"), closed: true });
+      open2 = void 0;
+      if (closes) continue;
     }
-    const match = OPEN_FENCE.exec(line);
-    if (match)
-      open2 = { fence: match[1], language: (match[2] ?? "").toLowerCase(), lines: [] };
+    if (match) {
+      open2 = {
+        indent: (match[1] ?? "").length,
+        fence: match[2],
+        language: fenceLanguage(match[3] ?? ""),
+        lines: []
+      };
+    }
   }
   if (open2) blocks.push({ language: open2.language, code: open2.lines.join("\n"), closed: false });
   return blocks;
 }
+function leadingBlock(lines) {
+  const fenceAt = lines.findIndex((line) => OPEN_FENCE.test(line));
+  if (fenceAt === -1 || OPEN_FENCE.exec(lines[fenceAt])?.[3] !== "") return null;
+  const before = lines.slice(0, fenceAt);
+  if (!before.some((line) => SURE_CODE.test(line))) return null;
+  const start = before.findIndex((line) => CODE_START.test(line));
+  return {
+    block: { language: "python", code: before.slice(start).join("\n"), closed: true },
+    rest: lines.slice(fenceAt + 1)
+  };
+}
 function extractCode(text2) {
-  const blocks = extractCodeBlocks(text2);
-  if (blocks.length > 0) {
-    return blocks.filter((block) => PYTHON_TAGS.has(block.language)).map((block) => block.code.replace(/\s+$/, "")).filter((code) => code.trim() !== "").join("\n\n\n");
-  }
   const lines = text2.split(/\r?\n/);
+  const leading = leadingBlock(lines);
+  const blocks = leading ? [leading.block, ...extractCodeBlocks(leading.rest.join("\n"))] : extractCodeBlocks(text2);
+  if (blocks.length > 0) {
+    const python = blocks.filter((block) => PYTHON_TAGS.has(block.language));
+    const chosen = python.length > 0 ? python : blocks.filter((b2) => PLAIN_TAGS.has(b2.language));
+    return chosen.map((block) => block.code.replace(/\s+$/, "")).filter((code) => code.trim() !== "").join("\n\n\n");
+  }
   const start = lines.findIndex((line) => CODE_START.test(line));
   return start === -1 ? "" : lines.slice(start).join("\n").replace(/\s+$/, "");
 }
+var LEADING_FENCE = /^\s*(?:`{3,}|~{3,})[ \t]*([^\s`]*)[^`\n]*\n/;
 function withPrefix(prefix, completion) {
-  return completion.api === "chat" ? completion.text : prefix + completion.text;
+  if (completion.api === "chat") return completion.text;
+  const fence = LEADING_FENCE.exec(completion.text);
+  if (!fence || extractCodeBlocks(prefix).at(-1)?.closed !== false) return prefix + completion.text;
+  const rest = completion.text.slice(fence[0].length);
+  const firstLine3 = rest.split(/\r?\n/).find((line) => line.trim() !== "") ?? "";
+  const reopens = fence[1] !== "" || CODE_START.test(firstLine3);
+  return prefix + (reopens ? rest : completion.text);
 }
 function topLevelEquals(text2) {
   let depth = 0;
@@ -48720,7 +48819,8 @@ function parseRefined(text2) {
   let refined = text2.slice(at2 + "[Refined]".length);
   const end = refined.indexOf("[/Refined]");
   if (end !== -1) refined = refined.slice(0, end);
-  return extractCode(refined) || refined.trim();
+  const code = extractCode(refined);
+  return code !== "" || extractCodeBlocks(refined).length > 0 ? code : refined.trim();
 }
 
 // src/llm/prompts.ts
@@ -48813,6 +48913,8 @@ ${importLine(context)}
 
 `;
 }
+var TEST_MAX_TOKENS = 2048;
+var VERIFY_MAX_TOKENS = 1024;
 function backgroundSection(background) {
   const text2 = background?.trim();
   if (!text2) return [];
@@ -48839,7 +48941,7 @@ function generateTestsPrompt(context, options) {
     kind: "generate",
     prompt: nl2codePrompt(instruction, prefix),
     prefix,
-    maxTokens: 2048,
+    maxTokens: options.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: fenceStop(options.api ?? "completions")
   };
@@ -48869,7 +48971,7 @@ ${branches.join("\n")}` : "",
     kind: "deepen",
     prompt: nl2codePrompt(instruction, prefix),
     prefix,
-    maxTokens: 2048,
+    maxTokens: options.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: fenceStop(options.api ?? "completions")
   };
@@ -48894,7 +48996,7 @@ ${fenced(input2.error)}
 ${instruction}
 `,
     prefix: "",
-    maxTokens: 2048,
+    maxTokens: input2.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: ["[/Refined]"]
   };
@@ -48914,7 +49016,7 @@ assert ${input2.call} == ??
 ${MONOLOGUE_TAG}
 `,
     prefix: "",
-    maxTokens: 1024,
+    maxTokens: VERIFY_MAX_TOKENS,
     temperature: 0.2,
     topP: 0.95,
     stop: ["[/ANSWER]"]
@@ -48983,12 +49085,65 @@ function freshName(name, taken) {
 function indent(text2, by) {
   return text2.split("\n").map((line) => line.trim() ? by + line : line).join("\n");
 }
+var PYTEST_NAMES = /* @__PURE__ */ new Set(["pytestmark", "pytest_plugins"]);
+function bindsOf(piece) {
+  return piece.kind === "import" || !piece.name ? piece.binds : [...piece.binds, piece.name];
+}
+function standsAlone(piece, drop) {
+  switch (piece.kind) {
+    case "test":
+      return !drop.has(piece.name ?? "");
+    case "class":
+      return (piece.members ?? []).some(
+        (m) => m.kind === "test" && !drop.has(`${piece.name}::${m.name}`)
+      );
+    case "assert":
+      return true;
+    case "fixture":
+      return /\bautouse\s*=\s*True\b/.test(piece.source);
+    case "import":
+      return piece.binds.includes("*");
+    case "other": {
+      const binds = bindsOf(piece);
+      return binds.length === 0 || binds.some((name) => PYTEST_NAMES.has(name));
+    }
+    default:
+      return false;
+  }
+}
+function neededPieces(files, drop) {
+  const [first2, ...later] = files;
+  const laterPieces = later.flatMap((file2) => file2.pieces);
+  if (!first2 || [...first2.pieces, ...laterPieces].some((piece) => !piece.uses)) return null;
+  const laterBound = new Set(laterPieces.flatMap(bindsOf));
+  const definers = /* @__PURE__ */ new Map();
+  for (const piece of first2.pieces) {
+    if (piece.kind === "test" || piece.kind === "class" || piece.kind === "assert") continue;
+    for (const name of bindsOf(piece)) {
+      if (!laterBound.has(name)) definers.set(name, [...definers.get(name) ?? [], piece]);
+    }
+  }
+  const needed = /* @__PURE__ */ new Set();
+  const wanted = laterPieces.flatMap((piece) => piece.uses ?? []);
+  const keep = (piece) => {
+    if (needed.has(piece)) return;
+    needed.add(piece);
+    wanted.push(...piece.uses ?? []);
+  };
+  first2.pieces.filter((piece) => standsAlone(piece, drop)).forEach(keep);
+  for (let name = wanted.pop(); name !== void 0; name = wanted.pop()) {
+    (definers.get(name) ?? []).forEach(keep);
+  }
+  return needed;
+}
 var Assembler = class {
-  constructor(options) {
+  constructor(options, needed = null) {
     this.options = options;
+    this.needed = needed;
     this.drop = new Set(options.drop ?? []);
   }
   options;
+  needed;
   imports = [];
   body = [];
   tests = [];
@@ -49002,7 +49157,7 @@ var Assembler = class {
     return !this.bindsTarget;
   }
   add(piece, origin) {
-    const reason = DROPPED_KINDS[piece.kind];
+    const reason = DROPPED_KINDS[piece.kind] ?? (origin === 0 && this.needed && !this.needed.has(piece) && !this.isTestPiece(piece) ? "unused" : void 0);
     if (reason) {
       this.dropped.push({ name: piece.name, origin, line: piece.line, reason });
       return;
@@ -49020,6 +49175,9 @@ var Assembler = class {
         if (!this.body.includes(piece.source)) this.body.push(piece.source);
         if (piece.name) this.topNames.add(piece.name);
     }
+  }
+  isTestPiece(piece) {
+    return piece.kind === "test" || piece.kind === "class" || piece.kind === "assert";
   }
   addImport(piece) {
     let source = piece.source;
@@ -49102,7 +49260,8 @@ ${comment}${indent(assertion, "    ")}`);
   }
 };
 function assembleTestFile(files, options) {
-  const assembler = new Assembler(options);
+  const needed = options.replace && files.length > 1 ? neededPieces(files, new Set(options.drop ?? [])) : null;
+  const assembler = new Assembler(options, needed);
   files.forEach((file2, origin) => file2.pieces.forEach((piece) => assembler.add(piece, origin)));
   const broken = files.flatMap((file2, origin) => file2.broken.map((b2) => ({ ...b2, origin })));
   const { target: target2 } = options;
@@ -49384,7 +49543,7 @@ function sandboxEnv(source, passEnv, userBase) {
   if (userBase) env.PYTHONUSERBASE = userBase;
   return env;
 }
-function redactor(source) {
+function redactor2(source) {
   const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
   return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
 }
@@ -49590,7 +49749,7 @@ var Executor = class _Executor {
     this.head = head;
     this.options = options;
     this.env = env;
-    this.redact = redactor(process.env);
+    this.redact = redactor2(process.env);
     this.supervisor = new Supervisor(interpreter.executable, env);
     this.supervisor.start();
   }
@@ -49802,13 +49961,15 @@ function functionsSection(report) {
     ratio(fn.coverage.branches.covered, fn.coverage.branches.total),
     ratio(fn.coverage.changedLines.covered, fn.coverage.changedLines.total)
   ]);
+  const untested = report.functions.filter((fn) => fn.noUsableTests && !fn.skipped).map((fn) => `- ${functionLabel(fn)}: no usable tests: ${escapeText(fn.noUsableTests, 300)}`);
   return [
     "#### Functions",
     table(
       ["Function", "Status", "Passed", "Pass rate", "Lines", "Branches", "Changed lines"],
       rows
     ),
-    ""
+    "",
+    ...untested.length > 0 ? [...untested, ""] : []
   ];
 }
 function otherEdgeCasesSection(report) {
@@ -50024,6 +50185,18 @@ async function finalizeTests(states, python) {
 function brokenName(source, line) {
   return /\bdef\s+(test\w*)/.exec(source)?.[1] ?? `lines from ${line}`;
 }
+function noUsableTestsReason(state, valid) {
+  if (state.skipped || valid > 0) return null;
+  const { total, empty, broken } = state.responses;
+  if (total === 0) return "the model gave no answer";
+  const answers = total === 1 ? "the model's answer" : `the model's ${total} answers`;
+  if (empty === total) return `${answers} held no test functions`;
+  if (broken === total) return `${answers} did not parse as Python`;
+  if (empty + broken === total) {
+    return `of ${answers}, ${empty} held no test functions and ${broken} did not parse as Python`;
+  }
+  return `none of the tests in ${answers} was kept`;
+}
 function functionReport(state, testFile) {
   const tests = currentResults(state).map((r2) => ({
     name: r2.name,
@@ -50048,6 +50221,7 @@ function functionReport(state, testFile) {
     });
   }
   const counts2 = countTests(tests);
+  const noUsableTests = noUsableTestsReason(state, counts2.valid);
   const coverage = state.coverage;
   const zero = { covered: 0, total: 0 };
   return {
@@ -50068,10 +50242,11 @@ function functionReport(state, testFile) {
       missingChangedLines: coverage.missingChangedLines
     } : { lines: zero, branches: zero, changedLines: zero },
     edgeCases: state.edgeCases,
-    responses: state.responses,
+    responses: { total: state.responses.total, parsed: state.responses.parsed },
     testFile: state.finalSource ? testFile : null,
     testCode: state.finalSource,
     skipped: state.skipped,
+    ...noUsableTests ? { noUsableTests } : {},
     ...state.notes.length > 0 ? { notes: state.notes } : {}
   };
 }
@@ -50167,6 +50342,11 @@ var TerminalProgress = class {
 };
 
 // src/testgen/candidates.ts
+function holdsTests(split) {
+  return split.pieces.some(
+    (piece) => piece.kind === "test" || piece.kind === "assert" || piece.kind === "class" && (piece.members ?? []).some((m) => m.kind === "test")
+  );
+}
 async function addCandidates(candidates, python) {
   const added = /* @__PURE__ */ new Map();
   if (candidates.length === 0) return added;
@@ -50183,16 +50363,22 @@ async function addCandidates(candidates, python) {
   candidates.forEach((candidate, i2) => {
     const { state } = candidate;
     const split = splits[i2];
+    const hasTests = holdsTests(split);
     state.responses.total += 1;
-    if (candidate.code.trim() !== "" && split.broken.length === 0 && split.pieces.length > 0) {
-      state.responses.parsed += 1;
+    if (hasTests && split.broken.length === 0) state.responses.parsed += 1;
+    else if (!hasTests && split.broken.length === 0) state.responses.empty += 1;
+    else state.responses.broken += 1;
+    if (candidate.repairs && !hasTests && split.broken.length === 0) {
+      added.set(state, []);
+      return;
     }
     const files = state.split ? [state.split, split] : [split];
     const drop = state.split ? candidate.repairs?.drop ?? [] : [];
     const file2 = assembleTestFile(files, {
       target: state.target,
       maxTests: candidate.maxTests,
-      drop
+      drop,
+      replace: candidate.repairs !== void 0
     });
     state.broken = candidate.repairs ? split.broken : [...state.broken, ...split.broken];
     const kept = new Set(file2.tests.filter((t2) => t2.origin === 0).map((t2) => t2.id));
@@ -50335,6 +50521,7 @@ async function generate(rounds, states) {
     spec: generateTestsPrompt(state.context, {
       maxTests: rounds.testsPerFunction,
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background
     }),
     read: (text2) => ({ code: extractCode(text2), maxTests: rounds.testsPerFunction })
@@ -50372,7 +50559,7 @@ async function repair(rounds, states, maxRetries) {
     const candidates = await askAll(rounds, [...work.keys()], (state) => {
       const { tests, error: error62, drop } = work.get(state);
       return {
-        spec: repairTestsPrompt(state.context, { tests, error: error62 }),
+        spec: repairTestsPrompt(state.context, { tests, error: error62, maxTokens: rounds.maxTokens }),
         read: (text2) => ({
           code: parseRefined(text2),
           maxTests: limitOf(state, rounds),
@@ -50400,6 +50587,7 @@ async function deepen(rounds, states, maxRetries) {
       uncoveredBranches: state.coverage.missingBranches,
       existingTests: state.file?.tests.map((t2) => t2.id) ?? [],
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background
     }),
     read: (text2) => ({
@@ -50552,14 +50740,8 @@ async function verifyOracles(rounds, states) {
 }
 
 // src/testgen/review.ts
-function displayEndpoint(settings) {
-  if (settings.replay) return `replay:${settings.replay}`;
-  try {
-    const url2 = new URL(settings.endpoint ?? "");
-    return `${url2.protocol}//${url2.host}${url2.pathname.replace(/\/$/, "")}`;
-  } catch {
-    return "unknown";
-  }
+function displayEndpoint2(settings) {
+  return settings.replay ? `replay:${settings.replay}` : displayEndpoint(settings.endpoint);
 }
 async function prepareStates(settings, sources, functions, skipped) {
   const files = [...new Set(functions.map((fn) => fn.file))];
@@ -50616,6 +50798,7 @@ async function reviewFunctions(settings, head, states, client, progress) {
     python: settings.python,
     api: settings.api,
     testsPerFunction: settings.testsPerFunction,
+    maxTokens: settings.maxTokens,
     background: settings.background,
     progress,
     timings: { llmMs: 0, executeMs: 0 },
@@ -50640,7 +50823,10 @@ async function runReview(settings, options = {}) {
       changes.functions,
       settings.maxFunctions
     );
-    const skipped = [...changes.skipped, ...notSelected];
+    const skipped = [
+      ...changes.skipped.map(({ file: file2, reason }) => ({ file: file2, qualname: null, reason })),
+      ...notSelected
+    ];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);
     const outcome = states.length > 0 ? await reviewFunctions(
@@ -50658,7 +50844,7 @@ async function runReview(settings, options = {}) {
       mergeBase: changes.mergeBase,
       model: settings.model,
       api: settings.api,
-      endpoint: displayEndpoint(settings),
+      endpoint: displayEndpoint2(settings),
       functions,
       skipped,
       totals: summarize(functions),
@@ -50823,7 +51009,7 @@ function generationInfo(settings, generated, checks, usage2, ms) {
   const valid = [...checks.values()].filter((c3) => c3.valid).length;
   return {
     api: settings.api,
-    endpoint: displayEndpoint(settings),
+    endpoint: displayEndpoint2(settings),
     samplesPerTask: settings.samplesPerTask,
     temperature: settings.temperature,
     topP: settings.topP ?? null,
@@ -52029,7 +52215,7 @@ async function runTestgenTrack(settings, context) {
     merged: null,
     settings: {
       api: settings.api,
-      endpoint: displayEndpoint(settings),
+      endpoint: displayEndpoint2(settings),
       testsPerFunction: settings.testsPerFunction,
       maxRetries: settings.maxRetries,
       maxRounds: settings.maxRounds,
@@ -52172,7 +52358,10 @@ function registerReview(program2) {
     "pass this environment variable to the tests (repeatable)",
     collect2,
     []
-  ).option("--wait-for-endpoint <s>", "wait up to this long for the endpoint to answer", "0").option("--request-timeout <s>", "time limit of one model request, in seconds", "300").option("--request-retries <n>", "retries of a failed model request", "4").option("--max-tokens <n>", "tokens a generation may produce", "1024").option(
+  ).option("--wait-for-endpoint <s>", "wait up to this long for the endpoint to answer", "0").option("--request-timeout <s>", "time limit of one model request, in seconds", "300").option("--request-retries <n>", "retries of a failed model request", "4").option(
+    "--max-tokens <n>",
+    "new tokens of each answer that writes tests (generate, repair, deepen; default 2048); the oracle check keeps 1024"
+  ).option(
     "--fail-on <condition>",
     "none, edge-cases, likely-bugs or pass-rate-below:<0..1>",
     "none"
@@ -52193,9 +52382,15 @@ report: ${result.outDir}/report.json
 `
       );
     }
-    for (const fn of result.report.functions.filter((f) => f.skipped)) {
-      process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}
+    for (const fn of result.report.functions) {
+      if (fn.skipped) process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}
 `);
+      else if (fn.noUsableTests) {
+        process.stderr.write(
+          `no usable tests for ${fn.file}::${fn.qualname}: ${fn.noUsableTests}
+`
+        );
+      }
     }
     if (result.failure) {
       process.stderr.write(`${result.failure}

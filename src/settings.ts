@@ -50,7 +50,8 @@ export const reviewSettingsSchema = changesSettingsSchema
     waitForEndpoint: z.coerce.number().min(0).default(0),
     requestTimeout: seconds.default(300),
     requestRetries: count(0, 20).default(4),
-    maxTokens: count(16, 32_768).default(1024),
+    /** New tokens of a test-writing answer (generate, repair, deepen); unset: the prompts' 2048. */
+    maxTokens: count(16, 32_768).optional(),
     temperature: z.coerce.number().min(0).max(2).default(0),
     reruns: count(0, 10).default(2),
     budget: seconds.default(1200),

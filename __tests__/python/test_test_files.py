@@ -122,6 +122,31 @@ def test_imports_report_what_they_bind() -> None:
     assert [p["binds"] for p in pieces] == [["os"], ["np"], ["b", "d"]]
 
 
+def test_pieces_report_the_names_they_bind_and_use() -> None:
+    pieces = split(
+        '''
+        from pkg.helpers import make_list
+        DATA = make_list(3)
+
+        @pytest.fixture(name="items")
+        def _items():
+            return list(DATA)
+
+        def helper(x):
+            return sorted(x)
+
+        @pytest.mark.usefixtures("db")
+        def test_sorted(items, tmp_path):
+            assert helper(items) == slugify(DATA)
+        '''
+    )["pieces"]
+    assert [p["binds"] for p in pieces] == [["make_list"], ["DATA"], ["_items", "items"], ["helper"], ["test_sorted"]]
+    assert set(pieces[1]["uses"]) == {"DATA", "make_list"}
+    assert {"DATA", "pytest", "list"} <= set(pieces[2]["uses"])
+    assert {"helper", "items", "tmp_path", "slugify", "DATA", "db", "pytest"} <= set(pieces[4]["uses"])
+    assert "make_list" not in pieces[4]["uses"]
+
+
 def test_a_test_class_is_split_into_members() -> None:
     piece = split(
         '''

@@ -334,7 +334,7 @@ export async function startScriptedServer(
         requests.push({
           api: 'models',
           method: 'GET',
-          path: url,
+          path: req.url ?? '',
           headers: req.headers,
           body: undefined,
           prompt: '',

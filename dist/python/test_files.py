@@ -24,7 +24,11 @@ Output (JSON on stdout):
             "docstring": str | null,
             "fingerprint": str | null,    tests, asserts and test methods: equal when the code is
                                           equal apart from name, docstring and comments
-            "binds": [names],             imports: the names they bind
+            "binds": [names],             the names it binds: an import's names, a def's or
+                                          class's name (and a fixture's `name=`), assignment targets
+            "uses": [names],              the names it reads, the fixtures its functions ask for by
+                                          parameter, and `usefixtures` names: an over-approximation,
+                                          to tell which imports and helpers a test needs
             "targetImport": "ok" | "elsewhere" | null,
                                           imports binding `importName`: from the right module, or
                                           from another one (the model guessed a module name)
@@ -227,6 +231,37 @@ def import_piece(piece: Piece, node: ast.stmt, target: Dict[str, str]) -> None:
         piece["withoutTarget"] = ast.unparse(clone)
 
 
+def names_used(node: ast.AST) -> List[str]:
+    """Every name the statement mentions, parameters (fixture requests) and `usefixtures` names."""
+    used = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            used.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = sub.args
+            for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+                used.add(arg.arg)
+        elif isinstance(sub, ast.Call) and ast.unparse(sub.func).endswith("usefixtures"):
+            used.update(a.value for a in sub.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return sorted(used)
+
+
+def names_bound(node: ast.stmt) -> List[str]:
+    """What a definition or assignment binds at module level (imports: see import_piece)."""
+    bound: List[str] = []
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        bound.append(node.name)
+        for decorator in getattr(node, "decorator_list", []):
+            if isinstance(decorator, ast.Call) and FIXTURE.match(ast.unparse(decorator.func)):
+                for keyword in decorator.keywords:
+                    if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                        bound.append(str(keyword.value.value))
+    elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        bound.extend(sorted({n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}))
+    return bound
+
+
 def decorated_as_fixture(node: ast.AST) -> bool:
     for decorator in getattr(node, "decorator_list", []):
         expr = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -283,6 +318,7 @@ def make_piece(
         "docstring": None,
         "fingerprint": None,
         "binds": [],
+        "uses": names_used(node),
         "targetImport": None,
         "withoutTarget": None,
         "header": None,
@@ -293,6 +329,8 @@ def make_piece(
         piece["docstring"] = ast.get_docstring(node, clean=True)
     if kind == "import":
         import_piece(piece, node, target)
+    else:
+        piece["binds"] = names_bound(node)
     if kind in ("test", "assert"):
         piece["fingerprint"] = fingerprint(node)
         piece["calls"] = calls_in(text, node, target, base)

@@ -55,7 +55,10 @@ export function registerReview(program: Command): void {
     .option('--wait-for-endpoint <s>', 'wait up to this long for the endpoint to answer', '0')
     .option('--request-timeout <s>', 'time limit of one model request, in seconds', '300')
     .option('--request-retries <n>', 'retries of a failed model request', '4')
-    .option('--max-tokens <n>', 'tokens a generation may produce', '1024')
+    .option(
+      '--max-tokens <n>',
+      'new tokens of each answer that writes tests (generate, repair, deepen; default 2048); the oracle check keeps 1024',
+    )
     .option(
       '--fail-on <condition>',
       'none, edge-cases, likely-bugs or pass-rate-below:<0..1>',
@@ -75,8 +78,13 @@ export function registerReview(program: Command): void {
           `skipped ${item.file}${item.qualname ? `::${item.qualname}` : ''}: ${item.reason}\n`,
         );
       }
-      for (const fn of result.report.functions.filter((f) => f.skipped)) {
-        process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}\n`);
+      for (const fn of result.report.functions) {
+        if (fn.skipped) process.stderr.write(`skipped ${fn.file}::${fn.qualname}: ${fn.skipped}\n`);
+        else if (fn.noUsableTests) {
+          process.stderr.write(
+            `no usable tests for ${fn.file}::${fn.qualname}: ${fn.noUsableTests}\n`,
+          );
+        }
       }
       if (result.failure) {
         process.stderr.write(`${result.failure}\n`);

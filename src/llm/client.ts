@@ -7,6 +7,7 @@ import {
   ModelUnavailableError,
   ReplayMissError,
 } from './errors.js';
+import { parseEndpoint, redactor, type Endpoint } from './endpoint.js';
 import { waitForEndpoint } from './readiness.js';
 import { exchangeKey, fromRecording, RecordingStore, toRecording } from './recordings.js';
 import { EXCHANGE_HEADER, observingFetch, type ExchangeLog } from './transport.js';
@@ -31,14 +32,6 @@ function hintFor(status: number): string {
   if (status === 401 || status === 403) return 'Check --api-key (or SEMCODER_API_KEY).';
   if (status === 404) return 'Check --endpoint (it usually ends with /v1) and --model.';
   return 'Check --model, and that the prompt fits the served context length.';
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    return false;
-  }
 }
 
 interface Choice {
@@ -67,12 +60,15 @@ class Client implements ModelClient {
   private readonly sdk: OpenAI | undefined;
   private readonly recorder: RecordingStore | undefined;
   private readonly replayer: RecordingStore | undefined;
+  private readonly endpoint: Endpoint | undefined;
+  private readonly redact: (text: string) => string;
   private sequence = 0;
 
   constructor(private readonly options: ModelClientOptions) {
     this.model = options.model;
     this.api = options.api;
     this.limit = pLimit(options.concurrency);
+    this.redact = redactor([options.apiKey]);
     if (options.record && options.replay) {
       throw new UsageError('--record and --replay exclude each other: record once, then replay.');
     }
@@ -85,23 +81,30 @@ class Client implements ModelClient {
         'No model endpoint: pass --endpoint URL (e.g. http://host:8000/v1) or --replay DIR.',
       );
     }
-    if (!isHttpUrl(options.endpoint)) {
+    const endpoint = parseEndpoint(options.endpoint);
+    this.endpoint = endpoint;
+    this.redact = redactor([options.apiKey, ...endpoint.secrets]);
+    if (endpoint.authorization && options.apiKey) {
       throw new UsageError(
-        `--endpoint ${options.endpoint} is not an http(s) URL. Pass one like http://host:8000/v1.`,
+        '--endpoint holds a user name and password (HTTP Basic) and an API key is set (--api-key ' +
+          'or SEMCODER_API_KEY): both would go in the Authorization header. Give only one of them.',
       );
     }
     if (options.record) this.recorder = RecordingStore.forRecording(options.record);
     const redact = (text: string) => this.redact(text);
+    // Without a key, no Authorization header is sent, unless the URL held credentials.
+    const authorization = endpoint.authorization ?? (options.apiKey ? undefined : null);
     this.sdk = new OpenAI({
-      baseURL: options.endpoint,
+      baseURL: endpoint.baseUrl,
+      ...(Object.keys(endpoint.query).length > 0 ? { defaultQuery: endpoint.query } : {}),
       // Every credential is passed explicitly so that none is read from OPENAI_* variables and
-      // sent to a self-hosted endpoint. Without a key, no Authorization header is sent.
+      // sent to a self-hosted endpoint.
       apiKey: options.apiKey || 'no-key',
       organization: null,
       project: null,
       adminAPIKey: null,
       webhookSecret: null,
-      ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
+      ...(authorization !== undefined ? { defaultHeaders: { Authorization: authorization } } : {}),
       timeout: Math.max(1, Math.ceil(options.timeoutMs)),
       maxRetries: options.maxRetries,
       fetch: observingFetch(this.logs, {
@@ -117,9 +120,9 @@ class Client implements ModelClient {
   }
 
   async waitUntilReady(seconds: number, options: { intervalMs?: number } = {}): Promise<void> {
-    if (this.replayer || !this.options.endpoint) return;
+    if (this.replayer || !this.endpoint) return;
     await waitForEndpoint({
-      endpoint: this.options.endpoint,
+      endpoint: this.endpoint,
       apiKey: this.options.apiKey,
       seconds,
       intervalMs: options.intervalMs,
@@ -243,7 +246,7 @@ class Client implements ModelClient {
     const attempts = Math.max(1, log.attempts);
     return new ModelUnavailableError(
       this.redact(
-        `The endpoint ${this.options.endpoint} gave no usable answer to ${what} after ` +
+        `The endpoint ${this.endpoint?.display ?? 'unknown'} gave no usable answer to ${what} after ` +
           `${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${seen}). ` +
           'Check that the server is up and not overloaded; --concurrency lower or --request-retries higher may help.',
       ),
@@ -251,11 +254,6 @@ class Client implements ModelClient {
       request.subject,
       attempts,
     );
-  }
-
-  private redact(text: string): string {
-    const key = this.options.apiKey;
-    return key ? text.split(key).join('***') : text;
   }
 }
 

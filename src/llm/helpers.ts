@@ -142,7 +142,13 @@ export interface Piece {
   comment: string | null;
   docstring: string | null;
   fingerprint: string | null;
+  /** The names it binds: an import's names, a definition's name, assignment targets. */
   binds: string[];
+  /**
+   * The names it mentions, fixtures it asks for by parameter and `usefixtures` names (an
+   * over-approximation). Absent from pieces made elsewhere: then nothing is pruned.
+   */
+  uses?: string[];
   targetImport: 'ok' | 'elsewhere' | null;
   withoutTarget: string | null;
   header: string | null;

@@ -1,5 +1,7 @@
 /** The model-facing half: the endpoint client, SemCoder prompts, and reading model output. */
 export { createModelClient, DEFAULT_MODEL, modelClientFor } from './client.js';
+export { displayEndpoint, parseEndpoint } from './endpoint.js';
+export type { Endpoint } from './endpoint.js';
 export {
   ModelError,
   ModelRejectedError,
@@ -46,6 +48,8 @@ export {
   markUncovered,
   nl2codePrompt,
   repairTestsPrompt,
+  TEST_MAX_TOKENS,
+  VERIFY_MAX_TOKENS,
   verifyOraclePrompt,
 } from './prompts.js';
 export type {

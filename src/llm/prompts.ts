@@ -141,9 +141,20 @@ function testFilePrefix(context: FunctionContext): string {
   return `\`\`\`python\nimport pytest\n${importLine(context)}\n\n`;
 }
 
+/**
+ * New tokens a test-writing answer (generate, deepen, repair) may take unless the caller says
+ * otherwise (--max-tokens): a file of eight tests with docstrings fits with room to spare.
+ */
+export const TEST_MAX_TOKENS = 2048;
+
+/** New tokens of an execution-reasoning answer (verify): the paper's monologue budget. */
+export const VERIFY_MAX_TOKENS = 1024;
+
 export interface GenerateOptions {
   maxTests: number;
   api?: ModelApi;
+  /** New tokens the answer may take (default TEST_MAX_TOKENS). */
+  maxTokens?: number;
   /** What the change is about (an issue, a PR description), to aim the tests at it. */
   background?: string;
 }
@@ -178,7 +189,7 @@ export function generateTestsPrompt(
     kind: 'generate',
     prompt: nl2codePrompt(instruction, prefix),
     prefix,
-    maxTokens: 2048,
+    maxTokens: options.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: fenceStop(options.api ?? 'completions'),
   };
@@ -231,7 +242,7 @@ export function deepenTestsPrompt(context: FunctionContext, options: DeepenOptio
     kind: 'deepen',
     prompt: nl2codePrompt(instruction, prefix),
     prefix,
-    maxTokens: 2048,
+    maxTokens: options.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: fenceStop(options.api ?? 'completions'),
   };
@@ -242,6 +253,8 @@ export interface RepairInput {
   tests: string;
   /** What went wrong: a syntax error with its line, or pytest's error output. */
   error: string;
+  /** New tokens the answer (reasoning, then the refined tests) may take (default TEST_MAX_TOKENS). */
+  maxTokens?: number;
 }
 
 /** Repair round: broken tests and their error, in SemCoder's refinement format. */
@@ -255,7 +268,7 @@ export function repairTestsPrompt(context: FunctionContext, input: RepairInput):
     kind: 'repair',
     prompt: `${REFINE_HEADER}\n${instruction}\n`,
     prefix: '',
-    maxTokens: 2048,
+    maxTokens: input.maxTokens ?? TEST_MAX_TOKENS,
     temperature: 0,
     stop: ['[/Refined]'],
   };
@@ -285,7 +298,7 @@ export function verifyOraclePrompt(context: FunctionContext, input: VerifyInput)
     kind: 'verify',
     prompt: `${EXEC_O_HEADER}\n[PYTHON]\n${code}\nassert ${input.call} == ??\n[/PYTHON]\n${MONOLOGUE_TAG}\n`,
     prefix: '',
-    maxTokens: 1024,
+    maxTokens: VERIFY_MAX_TOKENS,
     temperature: 0.2,
     topP: 0.95,
     stop: ['[/ANSWER]'],

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
+import type { Endpoint } from './endpoint.js';
 import { readBounded } from './transport.js';
 
 export interface ReadinessOptions {
-  /** `{endpoint}/models` is polled. */
-  endpoint: string;
+  /** `{endpoint}/models` is polled, with the endpoint's query and credentials. */
+  endpoint: Endpoint;
   apiKey?: string;
   /** How long to keep trying, in seconds. */
   seconds: number;
@@ -52,27 +53,34 @@ async function pollOnce(
  * minutes before the port even opens. 401/403/404 stop at once, since waiting cannot fix them.
  */
 export async function waitForEndpoint(options: ReadinessOptions): Promise<void> {
-  const url = `${options.endpoint.replace(/\/+$/, '')}/models`;
+  const { endpoint } = options;
+  const target = new URL(`${endpoint.baseUrl.replace(/\/+$/, '')}/models`);
+  for (const [key, value] of Object.entries(endpoint.query)) target.searchParams.set(key, value);
+  // Messages show the URL without credentials or query.
+  const url = `${endpoint.display}/models`;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  if (endpoint.authorization) headers.authorization = endpoint.authorization;
+  else if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const interval = options.intervalMs ?? 2000;
   const deadline = Date.now() + options.seconds * 1000;
   let polls = 0;
   for (;;) {
     const left = deadline - Date.now();
-    const poll = await pollOnce(url, headers, Math.max(500, Math.min(5000, left)));
+    const poll = await pollOnce(target.href, headers, Math.max(500, Math.min(5000, left)));
     polls += 1;
     if (poll.ready) return;
     const seen = options.redact(poll.seen);
     if (poll.final) {
       throw new UsageError(`The endpoint ${url} answered ${seen}. ${poll.final}`);
     }
-    if (Date.now() + interval > deadline) {
+    // The last poll goes out at the deadline, not up to one interval before it.
+    const wait = Math.min(interval, deadline - Date.now());
+    if (wait <= 0) {
       throw new UsageError(
         `The endpoint ${url} did not answer within ${options.seconds} s (${polls} tries; last: ${seen}). ` +
           'Check that the server is running and reachable, or wait longer with --wait-for-endpoint.',
       );
     }
-    await sleep(interval);
+    await sleep(wait);
   }
 }

@@ -16,6 +16,12 @@ export interface AssembleOptions {
    * repairs or a deeper round): `test_x`, `TestC::test_y`. A repair may then reuse the name.
    */
   drop?: string[];
+  /**
+   * The later files replace the dropped tests (a repair): the first file's imports, fixtures
+   * and helpers that neither its kept tests nor the later files need go too, so a repair's
+   * imports replace those of the tests it fixes (a wrong import is not carried along).
+   */
+  replace?: boolean;
 }
 
 export interface AssembledTest {
@@ -32,7 +38,13 @@ export interface AssembledTest {
 }
 
 export type DropReason =
-  'duplicate' | 'over-limit' | 'shadows-target' | 'stray-code' | 'main-block' | 'dropped';
+  | 'duplicate'
+  | 'over-limit'
+  | 'shadows-target'
+  | 'stray-code'
+  | 'main-block'
+  | 'dropped'
+  | 'unused';
 
 export interface DroppedPiece {
   name: string | null;
@@ -89,6 +101,69 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
+/** Module-level names whose assignment matters by itself: pytest reads them. */
+const PYTEST_NAMES = new Set(['pytestmark', 'pytest_plugins']);
+
+function bindsOf(piece: Piece): string[] {
+  return piece.kind === 'import' || !piece.name ? piece.binds : [...piece.binds, piece.name];
+}
+
+/** Whether a piece of the first file stays whatever uses it: kept tests and free statements. */
+function standsAlone(piece: Piece, drop: Set<string>): boolean {
+  switch (piece.kind) {
+    case 'test':
+      return !drop.has(piece.name ?? '');
+    case 'class':
+      return (piece.members ?? []).some(
+        (m) => m.kind === 'test' && !drop.has(`${piece.name}::${m.name}`),
+      );
+    case 'assert':
+      return true;
+    case 'fixture':
+      return /\bautouse\s*=\s*True\b/.test(piece.source);
+    case 'import':
+      return piece.binds.includes('*');
+    case 'other': {
+      const binds = bindsOf(piece);
+      return binds.length === 0 || binds.some((name) => PYTEST_NAMES.has(name));
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The first file's pieces that stay when later files replace its dropped tests: the kept
+ * tests and statements that stand alone, and the imports, fixtures and helpers they or the
+ * later files' pieces use, transitively, unless a later file binds the name itself. Null when
+ * a piece does not say what it uses: then everything stays.
+ */
+function neededPieces(files: SplitFile[], drop: Set<string>): Set<Piece> | null {
+  const [first, ...later] = files;
+  const laterPieces = later.flatMap((file) => file.pieces);
+  if (!first || [...first.pieces, ...laterPieces].some((piece) => !piece.uses)) return null;
+  const laterBound = new Set(laterPieces.flatMap(bindsOf));
+  const definers = new Map<string, Piece[]>();
+  for (const piece of first.pieces) {
+    if (piece.kind === 'test' || piece.kind === 'class' || piece.kind === 'assert') continue;
+    for (const name of bindsOf(piece)) {
+      if (!laterBound.has(name)) definers.set(name, [...(definers.get(name) ?? []), piece]);
+    }
+  }
+  const needed = new Set<Piece>();
+  const wanted = laterPieces.flatMap((piece) => piece.uses ?? []);
+  const keep = (piece: Piece) => {
+    if (needed.has(piece)) return;
+    needed.add(piece);
+    wanted.push(...(piece.uses ?? []));
+  };
+  first.pieces.filter((piece) => standsAlone(piece, drop)).forEach(keep);
+  for (let name = wanted.pop(); name !== undefined; name = wanted.pop()) {
+    (definers.get(name) ?? []).forEach(keep);
+  }
+  return needed;
+}
+
 class Assembler {
   readonly imports: string[] = [];
   readonly body: string[] = [];
@@ -100,7 +175,11 @@ class Assembler {
   private bindsTarget = false;
   private wrapped = 0;
 
-  constructor(private readonly options: AssembleOptions) {
+  constructor(
+    private readonly options: AssembleOptions,
+    /** Pieces of the first file to keep when later files replace some of it (null: all). */
+    private readonly needed: Set<Piece> | null = null,
+  ) {
     this.drop = new Set(options.drop ?? []);
   }
 
@@ -109,7 +188,11 @@ class Assembler {
   }
 
   add(piece: Piece, origin: number): void {
-    const reason = DROPPED_KINDS[piece.kind];
+    const reason =
+      DROPPED_KINDS[piece.kind] ??
+      (origin === 0 && this.needed && !this.needed.has(piece) && !this.isTestPiece(piece)
+        ? 'unused'
+        : undefined);
     if (reason) {
       this.dropped.push({ name: piece.name, origin, line: piece.line, reason });
       return;
@@ -127,6 +210,10 @@ class Assembler {
         if (!this.body.includes(piece.source)) this.body.push(piece.source);
         if (piece.name) this.topNames.add(piece.name);
     }
+  }
+
+  private isTestPiece(piece: Piece): boolean {
+    return piece.kind === 'test' || piece.kind === 'class' || piece.kind === 'assert';
   }
 
   private addImport(piece: Piece): void {
@@ -231,7 +318,9 @@ class Assembler {
  * import added when no import binds it), then fixtures, helpers and tests as they came.
  */
 export function assembleTestFile(files: SplitFile[], options: AssembleOptions): AssembledFile {
-  const assembler = new Assembler(options);
+  const needed =
+    options.replace && files.length > 1 ? neededPieces(files, new Set(options.drop ?? [])) : null;
+  const assembler = new Assembler(options, needed);
   files.forEach((file, origin) => file.pieces.forEach((piece) => assembler.add(piece, origin)));
   const broken = files.flatMap((file, origin) => file.broken.map((b) => ({ ...b, origin })));
   const { target } = options;

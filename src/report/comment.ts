@@ -94,6 +94,9 @@ function functionsSection(report: Report): string[] {
     ratio(fn.coverage.branches.covered, fn.coverage.branches.total),
     ratio(fn.coverage.changedLines.covered, fn.coverage.changedLines.total),
   ]);
+  const untested = report.functions
+    .filter((fn) => fn.noUsableTests && !fn.skipped)
+    .map((fn) => `- ${functionLabel(fn)}: no usable tests: ${escapeText(fn.noUsableTests!, 300)}`);
   return [
     '#### Functions',
     table(
@@ -101,6 +104,7 @@ function functionsSection(report: Report): string[] {
       rows,
     ),
     '',
+    ...(untested.length > 0 ? [...untested, ''] : []),
   ];
 }
 

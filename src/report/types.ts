@@ -68,13 +68,19 @@ export interface FunctionReport {
   testCode: string | null;
   /** Why the function was not reviewed; null when it was. */
   skipped: string | null;
+  /**
+   * Why a reviewed function got no usable test (counts.valid is 0): "the model's 2 answers
+   * held no test functions". Absent when it got one.
+   */
+  noUsableTests?: string;
   /** What left the review partial: a failed repair request, an edit that could not apply. */
   notes?: string[];
 }
 
 export interface SkippedItem {
   file: string;
-  qualname?: string;
+  /** The function; null for a whole file (one that does not parse, is too large...). */
+  qualname: string | null;
   reason: string;
 }
 

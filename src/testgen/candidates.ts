@@ -1,6 +1,16 @@
 import { assembleTestFile, splitTestFiles, type Piece, type SplitFile } from '../llm/index.js';
 import type { FunctionState } from './state.js';
 
+/** Whether split code holds a test: a test function, a test class's method, a bare assert. */
+function holdsTests(split: SplitFile): boolean {
+  return split.pieces.some(
+    (piece) =>
+      piece.kind === 'test' ||
+      piece.kind === 'assert' ||
+      (piece.kind === 'class' && (piece.members ?? []).some((m) => m.kind === 'test')),
+  );
+}
+
 /** A model answer's code for one function, to assemble onto its current test file. */
 export interface Candidate {
   state: FunctionState;
@@ -40,9 +50,17 @@ export async function addCandidates(
   candidates.forEach((candidate, i) => {
     const { state } = candidate;
     const split = splits[i]!;
+    const hasTests = holdsTests(split);
+    // An answer parsed when it held tests and nothing broken; the prompt's own prefix (the
+    // imports a completion continues) does not make an empty answer a parsed one.
     state.responses.total += 1;
-    if (candidate.code.trim() !== '' && split.broken.length === 0 && split.pieces.length > 0) {
-      state.responses.parsed += 1;
+    if (hasTests && split.broken.length === 0) state.responses.parsed += 1;
+    else if (!hasTests && split.broken.length === 0) state.responses.empty += 1;
+    else state.responses.broken += 1;
+    if (candidate.repairs && !hasTests && split.broken.length === 0) {
+      // An empty repair replaces nothing: what it was for stays as it was.
+      added.set(state, []);
+      return;
     }
     const files = state.split ? [state.split, split] : [split];
     const drop = state.split ? (candidate.repairs?.drop ?? []) : [];
@@ -50,6 +68,7 @@ export async function addCandidates(
       target: state.target,
       maxTests: candidate.maxTests,
       drop,
+      replace: candidate.repairs !== undefined,
     });
     state.broken = candidate.repairs ? split.broken : [...state.broken, ...split.broken];
     const kept = new Set(file.tests.filter((t) => t.origin === 0).map((t) => t.id));

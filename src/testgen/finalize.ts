@@ -68,6 +68,26 @@ function brokenName(source: string, line: number): string {
   return /\bdef\s+(test\w*)/.exec(source)?.[1] ?? `lines from ${line}`;
 }
 
+/**
+ * Why a reviewed function has no usable (valid) test, from what the model's answers held;
+ * null when it has one or was skipped (its `skipped` says why).
+ */
+export function noUsableTestsReason(
+  state: Pick<FunctionState, 'responses' | 'skipped'>,
+  valid: number,
+): string | null {
+  if (state.skipped || valid > 0) return null;
+  const { total, empty, broken } = state.responses;
+  if (total === 0) return 'the model gave no answer';
+  const answers = total === 1 ? "the model's answer" : `the model's ${total} answers`;
+  if (empty === total) return `${answers} held no test functions`;
+  if (broken === total) return `${answers} did not parse as Python`;
+  if (empty + broken === total) {
+    return `of ${answers}, ${empty} held no test functions and ${broken} did not parse as Python`;
+  }
+  return `none of the tests in ${answers} was kept`;
+}
+
 /** The report of one function, from its final state. */
 export function functionReport(state: FunctionState, testFile: string | null): FunctionReport {
   const tests: TestReport[] = currentResults(state).map((r) => ({
@@ -93,6 +113,7 @@ export function functionReport(state: FunctionState, testFile: string | null): F
     });
   }
   const counts = countTests(tests);
+  const noUsableTests = noUsableTestsReason(state, counts.valid);
   const coverage = state.coverage;
   const zero = { covered: 0, total: 0 };
   return {
@@ -115,10 +136,11 @@ export function functionReport(state: FunctionState, testFile: string | null): F
         }
       : { lines: zero, branches: zero, changedLines: zero },
     edgeCases: state.edgeCases,
-    responses: state.responses,
+    responses: { total: state.responses.total, parsed: state.responses.parsed },
     testFile: state.finalSource ? testFile : null,
     testCode: state.finalSource,
     skipped: state.skipped,
+    ...(noUsableTests ? { noUsableTests } : {}),
     ...(state.notes.length > 0 ? { notes: state.notes } : {}),
   };
 }

@@ -2,7 +2,12 @@ import path from 'node:path';
 import { analyseChanges } from '../changes/detect.js';
 import type { ChangedFunction } from '../changes/types.js';
 import { Executor } from '../execute/executor.js';
-import { modelClientFor, loadFunctionContexts, type ModelClient } from '../llm/index.js';
+import {
+  displayEndpoint as endpointForDisplay,
+  modelClientFor,
+  loadFunctionContexts,
+  type ModelClient,
+} from '../llm/index.js';
 import { HelperSession } from '../python-helpers.js';
 import { renderComment, type CommentOptions } from '../report/comment.js';
 import { failOnReason, headline } from '../report/fail-on.js';
@@ -34,13 +39,7 @@ export interface ReviewOptions {
 
 /** The endpoint as shown in reports: no credentials, no query string. */
 export function displayEndpoint(settings: Pick<ReviewSettings, 'endpoint' | 'replay'>): string {
-  if (settings.replay) return `replay:${settings.replay}`;
-  try {
-    const url = new URL(settings.endpoint ?? '');
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/$/, '')}`;
-  } catch {
-    return 'unknown';
-  }
+  return settings.replay ? `replay:${settings.replay}` : endpointForDisplay(settings.endpoint);
 }
 
 /** Builds each function's context for the prompts from its module's source at head. */
@@ -118,6 +117,7 @@ async function reviewFunctions(
     python: settings.python,
     api: settings.api,
     testsPerFunction: settings.testsPerFunction,
+    maxTokens: settings.maxTokens,
     background: settings.background,
     progress,
     timings: { llmMs: 0, executeMs: 0 },
@@ -151,7 +151,11 @@ export async function runReview(
       changes.functions,
       settings.maxFunctions,
     );
-    const skipped: SkippedItem[] = [...changes.skipped, ...notSelected];
+    // report.json names a qualname in every skipped entry (DESIGN.md): null for a whole file.
+    const skipped: SkippedItem[] = [
+      ...changes.skipped.map(({ file, reason }) => ({ file, qualname: null, reason })),
+      ...notSelected,
+    ];
     const states = await prepareStates(settings, sources, selected, skipped);
     const client = modelClientFor(settings);
     const outcome: RoundsOutcome =

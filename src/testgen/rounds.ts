@@ -36,6 +36,8 @@ export interface Rounds {
   python: string;
   api: ModelApi;
   testsPerFunction: number;
+  /** New tokens of a test-writing answer (--max-tokens); the prompts' default when unset. */
+  maxTokens?: number;
   /** What the change is about, for the generation prompts. */
   background?: string;
   progress: Progress;
@@ -140,6 +142,7 @@ export async function generate(rounds: Rounds, states: FunctionState[]): Promise
     spec: generateTestsPrompt(state.context, {
       maxTests: rounds.testsPerFunction,
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background,
     }),
     read: (text) => ({ code: extractCode(text), maxTests: rounds.testsPerFunction }),
@@ -189,7 +192,7 @@ export async function repair(
     const candidates = await askAll(rounds, [...work.keys()], (state) => {
       const { tests, error, drop } = work.get(state)!;
       return {
-        spec: repairTestsPrompt(state.context, { tests, error }),
+        spec: repairTestsPrompt(state.context, { tests, error, maxTokens: rounds.maxTokens }),
         read: (text) => ({
           code: parseRefined(text),
           maxTests: limitOf(state, rounds),
@@ -228,6 +231,7 @@ export async function deepen(
       uncoveredBranches: state.coverage!.missingBranches,
       existingTests: state.file?.tests.map((t) => t.id) ?? [],
       api: rounds.api,
+      maxTokens: rounds.maxTokens,
       background: rounds.background,
     }),
     read: (text) => ({

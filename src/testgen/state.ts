@@ -31,7 +31,11 @@ export interface FunctionState {
   /** Latest results per test id (`test_x`, `TestC::test_y`); parametrized tests have several. */
   results: Map<string, TestResult[]>;
   coverage: FunctionCoverage | null;
-  responses: { total: number; parsed: number };
+  /**
+   * The model's answers: parsed (tests and nothing broken), empty (no test, nothing broken:
+   * prose, imports, an empty block) and broken (code that did not parse).
+   */
+  responses: { total: number; parsed: number; empty: number; broken: number };
   edgeCases: EdgeCase[];
   /** Tests whose oracle became the observed value (wrong-oracle). */
   regressions: Set<string>;
@@ -59,7 +63,7 @@ export function newState(
     broken: [],
     results: new Map(),
     coverage: null,
-    responses: { total: 0, parsed: 0 },
+    responses: { total: 0, parsed: 0, empty: 0, broken: 0 },
     edgeCases: [],
     regressions: new Set(),
     finalSource: null,
