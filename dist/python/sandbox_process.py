@@ -1,8 +1,13 @@
-"""Process mechanics of the sandbox: namespaces, limits, spawning, killing, reaping.
+"""Process mechanics of the sandbox: namespaces, Landlock, limits, spawning, killing, reaping.
 
-Linux first (ctypes for prctl and unshare, since os.unshare is Python 3.12+); elsewhere only
-process groups and resource limits apply. The policy and the documented entry points are in
-sandbox.py; this module has no JSON input or output.
+Linux first (ctypes for prctl, unshare and mount, since os.unshare is Python 3.12+);
+elsewhere only process groups and resource limits apply. The policy and the documented entry
+points are in sandbox.py; this module has no JSON input or output.
+
+On Linux the contained process never is our direct child: a small holder (a fork of this
+process) sits between, and mirrors its exit status. A test that kills its parent
+(`os.kill(os.getppid(), SIGKILL)`) then kills only the holder, the process dies with it
+(PDEATHSIG), and the caller sees one more death of a contained process, not its own.
 """
 
 from __future__ import annotations
@@ -19,14 +24,16 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
+import sandbox_landlock
 from sandbox_tree import kill_tree, send_signal
 
 GIB = 1 << 30
 MIB = 1 << 20
 
 # Linux constants (include/uapi/linux/sched.h, prctl.h, sockios.h, if.h).
+CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -35,6 +42,7 @@ PR_SET_CHILD_SUBREAPER = 36
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
 
 
 @dataclass
@@ -55,13 +63,24 @@ class Isolation:
     network: str  # "namespace" | "guard"
     processes: str  # "pid-namespace" | "subreaper" | "process-group"
     user_namespace: bool = False
+    # The PID namespace gets its own /proc (a mount namespace where the kernel allows one).
+    private_proc: bool = False
+    # Landlock ABI applied to processes spawned with rules (0: none). Set by the caller,
+    # which decides whether to use it (landlock_abi() says what the kernel has).
+    landlock: int = 0
 
     @property
     def namespaces(self) -> bool:
         return self.processes == "pid-namespace"
 
-    def to_json(self) -> Dict[str, str]:
-        return {"network": self.network, "processes": self.processes}
+    @property
+    def holder(self) -> bool:
+        """Whether a holder process stands between the caller and the contained process."""
+        return self.processes != "process-group"
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"network": self.network, "processes": self.processes,
+                "landlock": self.landlock or None}
 
 
 # --- Linux system calls through ctypes (os.unshare is Python 3.12+) -----------------------
@@ -109,10 +128,12 @@ def _ioctl(sock: socket.socket, request: int, arg: bytes) -> bytes:
     return fcntl.ioctl(sock.fileno(), request, arg)
 
 
-def _enter_namespaces(user_namespace: bool) -> None:
-    """Moves the calling process into new network and (for its children) PID namespaces."""
+def _enter_namespaces(user_namespace: bool, private_proc: bool = False) -> None:
+    """Moves the calling process into new network and (for its children) PID namespaces,
+    and, for a private /proc, a mount namespace of its own."""
     uid, gid = os.geteuid(), os.getegid()
     flags = CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if user_namespace else 0)
+    flags |= CLONE_NEWNS if private_proc else 0
     _unshare(flags)
     if user_namespace:
         # Map our own ids only: files keep their owner, and we get the capabilities needed
@@ -121,6 +142,23 @@ def _enter_namespaces(user_namespace: bool) -> None:
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
     _bring_up_loopback()
+
+
+def _mount_private_proc() -> None:
+    """In the PID namespace's init: a /proc that shows the namespace's processes only (the
+    host's /proc would show every process of the machine, and their command lines).
+    Propagation is made private first, so nothing of this reaches the host's mounts."""
+    libc = _c()
+    if libc is None:
+        raise OSError(errno.ENOSYS, "mount is Linux-only")
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_void_p]
+    for source, target, kind, flags in ((b"none", b"/", None, MS_REC | MS_PRIVATE),
+                                        (b"proc", b"/proc", b"proc",
+                                         MS_NOSUID | MS_NODEV | MS_NOEXEC)):
+        if libc.mount(source, target, kind, flags, None) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, f"cannot mount {target.decode()}: {os.strerror(code)}")
 
 
 def _write(path: str, text: str) -> None:
@@ -134,17 +172,34 @@ def probe_isolation(want: str = "auto") -> Isolation:
     if want == "portable" or _c() is None:
         return fallback
     for user_namespace in (False, True):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _enter_namespaces(user_namespace)
-                os._exit(0)
-            except BaseException:
-                os._exit(1)
-        _, status = os.waitpid(pid, 0)
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            return Isolation("namespace", "pid-namespace", user_namespace)
+        for private_proc in (True, False):
+            if _try_in_fork(lambda: _probe_namespaces(user_namespace, private_proc)):
+                return Isolation("namespace", "pid-namespace", user_namespace, private_proc)
     return fallback
+
+
+def _probe_namespaces(user_namespace: bool, private_proc: bool) -> None:
+    _enter_namespaces(user_namespace, private_proc)
+    if private_proc and not _try_in_fork(_mount_private_proc):
+        raise OSError(errno.EPERM, "cannot mount a private /proc")
+
+
+def _try_in_fork(attempt: Callable[[], None]) -> bool:
+    """Whether attempt() succeeds in a child (whose namespaces and mounts die with it)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            attempt()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI this kernel offers (0: none); see sandbox_landlock.py."""
+    return sandbox_landlock.abi()
 
 
 # --- Spawning ------------------------------------------------------------------------------
@@ -197,6 +252,8 @@ class _Plan:
     argv: Sequence[str] = ()
     env: Optional[Dict[bytes, bytes]] = None
     target: Optional[Callable[[], None]] = None
+    rules: Optional[Sequence[sandbox_landlock.Rule]] = None
+    landlock: int = 0
 
 
 def spawn(
@@ -211,12 +268,17 @@ def spawn(
     stdin_fd: Optional[int] = None,
     pass_fds: Sequence[int] = (),
     target: Optional[Callable[[], None]] = None,
+    landlock_rules: Optional[Sequence[sandbox_landlock.Rule]] = None,
 ) -> Contained:
     """Starts argv contained, or, with `target`, a fork of this process that calls target()
     instead of exec'ing anything (a warm interpreter: no start-up cost; target sets up its
-    own environment and must end with os._exit). The caller reaps it (os.waitpid)."""
+    own environment and must end with os._exit). The caller reaps it (os.waitpid).
+    With `landlock_rules` (sandbox_landlock.policy()) and `isolation.landlock` set, the
+    process is confined by Landlock; it fails to start rather than run unconfined."""
+    landlock = isolation.landlock if landlock_rules is not None else 0
     plan = _Plan(cwd=cwd, limits=limits, nproc=_user_process_count() + limits.processes,
-                 stdio=[], pass_fds=pass_fds, target=target)
+                 stdio=[], pass_fds=pass_fds, target=target, rules=landlock_rules,
+                 landlock=landlock)
     if target is None:
         plan.executable = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
         plan.argv = list(argv)
@@ -235,6 +297,8 @@ def spawn(
             plan.stdio = _stdio(stdin_fd, stdout_fd, stderr_fd)
             if isolation.namespaces:
                 _hold_namespace(plan, keep, isolation)
+            elif isolation.holder:
+                _hold(plan, keep)
             _become(plan)
         except BaseException as error:  # noqa: BLE001 - the child must never return
             _child_fail(stderr_fd, error)
@@ -247,16 +311,33 @@ def _stdio(stdin_fd: Optional[int], stdout_fd: int, stderr_fd: int) -> List[int]
     return [stdin_fd, stdout_fd, stderr_fd]
 
 
+def _hold(plan: _Plan, keep: List[int]) -> None:
+    """The holder without namespaces: forks the process, mirrors its status."""
+    _close_other_fds(keep + plan.stdio)
+    holder = os.getpid()
+    child = os.fork()
+    if child == 0:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the holder
+        if os.getppid() != holder:
+            os._exit(127)
+        _become(plan)
+    for fd in set(plan.stdio + list(plan.pass_fds)):
+        _close_quietly(fd)
+    _mirror(_reap_until(child))
+
+
 def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
     """The holder: enters fresh namespaces, forks their init, mirrors the process's status."""
     _close_other_fds(keep + plan.stdio)
-    _enter_namespaces(isolation.user_namespace)
+    _enter_namespaces(isolation.user_namespace, isolation.private_proc)
     status_r, status_w = os.pipe()
     init = os.fork()
     if init == 0:
         os.close(status_r)
         # Dies with the holder. (getppid() is 0 here: the holder is outside the namespace.)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if isolation.private_proc:
+            _mount_private_proc()
         child = os.fork()
         if child == 0:
             os.close(status_w)
@@ -314,6 +395,9 @@ def _become(plan: _Plan) -> None:
         # No exec to close the parent's descriptors (its pipes to other children, its own
         # stdin/stdout): close them here.
         _close_other_fds([0, 1, 2, *plan.pass_fds])
+    if plan.landlock and plan.rules is not None:
+        sandbox_landlock.restrict(plan.rules, plan.landlock)
+    if plan.target is not None:
         plan.target()
         os._exit(0)
     assert plan.executable is not None and plan.env is not None
