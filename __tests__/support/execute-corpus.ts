@@ -146,6 +146,11 @@ export const MIXED = file(
     @pytest.mark.parametrize("a,b,total", [(1, 1, 2), (2, 2, 5)])
     def test_parametrized(a, b, total):
         assert add(a, b) == total
+
+
+    def test_uses_tmp_path(tmp_path):
+        (tmp_path / "n.txt").write_text(str(add(1, 2)))
+        assert (tmp_path / "n.txt").read_text() == "3"
   `,
   {
     test_passes: { outcome: 'passed' },
@@ -161,6 +166,7 @@ export const MIXED = file(
     'TestAdd::test_method_passes': { outcome: 'passed' },
     'test_parametrized[1-1-2]': { outcome: 'passed' },
     'test_parametrized[2-2-5]': { outcome: 'failed', message: /actual 4, expected 5/ },
+    test_uses_tmp_path: { outcome: 'passed' },
   },
 );
 

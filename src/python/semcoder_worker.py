@@ -272,6 +272,7 @@ class Plugin:
             raise
         except BaseException as caught:  # noqa: BLE001 - SystemExit too, like pytest
             error = caught
+        _record_phases(item, {"setup": phase == "call", "call": error is None})
         try:
             item.ihook.pytest_runtest_teardown(item=item, nextitem=nextitem)
         except aborting:
@@ -335,6 +336,17 @@ class Plugin:
             except OSError:
                 self.sources[name] = ""
         return self.sources[name]
+
+
+def _record_phases(item: Any, passed: Dict[str, bool]) -> None:
+    """What the reports a rerun does not build would have left for fixtures to read:
+    pytest's tmp_path reads (and deletes) each phase's result in its teardown (pytest 7.3+),
+    and failed with a KeyError on the second rerun."""
+    try:
+        from _pytest.tmpdir import tmppath_result_key
+    except ImportError:
+        return
+    item.stash.setdefault(tmppath_result_key, {}).update(passed)
 
 
 def make_coverage(config: Dict[str, Any]) -> Any:
