@@ -80,3 +80,29 @@ def test_only_the_attempt_that_just_died_is_read_for_blame(tmp_path: Path) -> No
     finished, blamed, _ = load(tmp_path, attempt=3)
     assert sorted(finished) == ["test_a.py::test_1", "test_a.py::test_2"]
     assert [r.nodeid for r in blamed] == ["test_b.py::test_4"]
+
+
+def test_resume_fills_the_ledger_and_journals_the_blamed_unless_out_of_time(tmp_path: Path) -> None:
+    from execute_ledger import Ledger
+    from semcoder_facts import Roots
+
+    write(tmp_path / "records-1.jsonl", [record("test_a.py::test_1")])
+    write(tmp_path / "journal-1-0-1.jsonl", [{"e": "start", "id": "test_b.py::test_3", "run": 0}])
+    for blame in (True, False):
+        ledger = Ledger(INVENTORY, reruns=1, timeout=5, roots=Roots(str(tmp_path), str(tmp_path), []))
+        journal = execute_resume.RecordsJournal(str(tmp_path), 2 if blame else 3, 2)
+        unsure = execute_resume.resume(ledger, journal, str(tmp_path), 2, "killed by SIGKILL", blame)
+        journal.close()
+        expected = ["test_a.py::test_1", "test_b.py::test_3"] if blame else ["test_a.py::test_1"]
+        assert sorted(ledger.skip) == expected and sorted(ledger.records) == expected
+        assert not unsure
+    written = (tmp_path / "records-2.jsonl").read_text().splitlines()
+    assert [json.loads(line)["nodeid"] for line in written] == ["test_b.py::test_3"]
+    assert (tmp_path / "records-3.jsonl").read_text() == ""
+
+
+def test_earlier_coverage_is_the_data_of_earlier_attempts_only(tmp_path: Path) -> None:
+    for name in ("coverage-1-0-1", "coverage-1-0-1-journal", "coverage-2-1-1", "coverage-3-0-1"):
+        (tmp_path / name).write_text("")
+    found = execute_resume.earlier_coverage(str(tmp_path), 3)
+    assert [Path(p).name for p in found] == ["coverage-1-0-1", "coverage-2-1-1"]
