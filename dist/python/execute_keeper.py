@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 
-from sandbox_process import PR_SET_PDEATHSIG, _mirror, _prctl
+from sandbox_linux import PR_SET_PDEATHSIG, _prctl
+from sandbox_process import _mirror
 from sandbox_tree import kill_strays, reap_all, send_signal
 
 

@@ -9,7 +9,8 @@ supervisor continues in the same sandbox. What the dead one knew is on disk in c
                                  every event of a worker, written by the worker before the
                                  supervisor read it (semcoder_worker.py), so it shows what
                                  each worker was running at the moment of the death.
-`load()` returns the finished records, the tests to blame for the death: the one test (or
+`RecordsJournal` writes the first kind; `resume()` puts what `load()` finds in a new
+attempt's ledger: `load()` returns the finished records, the tests to blame for the death: the one test (or
 the file being imported) that was running, or, when several were, those that left a note of
 killing a process other than their own, and whether some that were running could be neither
 blamed nor cleared (they run again, one worker at a time, so a second death tells).
@@ -23,10 +24,54 @@ import os
 import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from execute_ledger import Ledger
 from execute_workers import TestRecord
 
 JOURNAL = re.compile(r"^journal-(\d+)-(\d+)-(\d+)\.jsonl$")
 RECORDS = re.compile(r"^records-(\d+)\.jsonl$")
+COVERAGE = re.compile(r"^coverage-(\d+)-\d+-\d+$")
+
+
+class RecordsJournal:
+    """The finished tests of one attempt, on disk as each finishes."""
+
+    def __init__(self, control: str, attempt: int, expected_runs: int) -> None:
+        path = os.path.join(control, f"records-{attempt}.jsonl")
+        self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self.expected_runs = expected_runs
+
+    def write(self, record: TestRecord) -> None:
+        self.handle.write(json.dumps(record.to_json(self.expected_runs)) + "\n")
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def resume(ledger: Ledger, journal: RecordsJournal, control: str, attempt: int,
+           status: str, blame: bool) -> bool:
+    """Puts what earlier attempts finished (and, with `blame`, the tests blamed for the
+    last death) in `ledger`, to be neither run nor reported again. Returns whether tests
+    running at the death went unblamed (run them one worker at a time)."""
+    finished, blamed, unsure = load(control, attempt, ledger.inventory, ledger.reruns, status)
+    if not blame:
+        blamed, unsure = [], False
+    ledger.records.update(finished)
+    for record in blamed:
+        ledger.records[record.nodeid] = record
+        journal.write(record)
+    ledger.skip = set(finished) | {r.nodeid for r in blamed}
+    return unsure
+
+
+def earlier_coverage(control: str, attempt: int) -> List[str]:
+    """The coverage data files of the attempts before `attempt`."""
+    found = []
+    for name in sorted(os.listdir(control)):
+        match = COVERAGE.match(name)
+        if match and int(match.group(1)) < attempt:
+            found.append(os.path.join(control, name))
+    return found
 
 
 def load(control: str, attempt: int, inventory: Dict[str, Dict[str, Any]], reruns: int,

@@ -55,7 +55,6 @@ import errno
 import fcntl
 import json
 import os
-import re
 import selectors
 import signal
 import sys
@@ -70,7 +69,7 @@ from execute_coverage import function_coverage
 from execute_inventory import inspect_test_file, shares
 from execute_keeper import fork_keeper
 from execute_ledger import Ledger
-from execute_workers import DUMP_WAIT_SEC, Share, TestRecord, Worker
+from execute_workers import DUMP_WAIT_SEC, Share, Worker
 from sandbox_tree import process_in
 from semcoder_facts import Roots
 from semcoder_state import DUMP_SIGNAL
@@ -79,7 +78,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Ours, not the project's: its addopts, plugins and markers must not change how tests run.
 INI = ("[pytest]\naddopts =\npython_files = test_*.py\npython_classes = Test\n"
        "python_functions = test\n")
-COVERAGE_FILE = re.compile(r"^coverage-(\d+)-\d+-\d+$")
 SUPERVISOR_KILLED = "the test supervisor was killed, likely by a test"
 OUT_OF_TIME = "the test supervisor did not finish within its budget"
 
@@ -120,12 +118,13 @@ class Supervisor:
         self.isolation = isolation
         self.targets = self._targets()
         self.inventory = {t["file"]: self._inspect(t["file"]) for t in request["tests"]}
-        self.records_journal = open(  # noqa: SIM115 - closed by close()
-            os.path.join(self.control, f"records-{self.attempt}.jsonl"), "a", encoding="utf-8")
+        self.journal = execute_resume.RecordsJournal(self.control, self.attempt, 1 + self.reruns)
         self.ledger = Ledger(self.inventory, self.reruns, self.timeout,
-                             Roots(self.repo, self.tests_dir, []), on_done=self._done)
+                             Roots(self.repo, self.tests_dir, []), on_done=self.journal.write)
         if resume:
-            self._resume(str(resume.get("status") or "died"))
+            self.serial = execute_resume.resume(
+                self.ledger, self.journal, self.control, self.attempt,
+                str(resume.get("status") or "died"), blame=not self.out_of_time)
         self.env = self._env()
         self.landlock_rules = self._landlock_rules()
 
@@ -171,27 +170,8 @@ class Supervisor:
         return sandbox_landlock.policy([self.request["sandbox"]], self.request.get("hide", []),
                                        sorted({p for p in keep if p}))
 
-    # -- what survives our death ----------------------------------------------------------
-
-    def _done(self, record: TestRecord) -> None:
-        """A finished test, on disk at once: a resumed attempt reports it as it was."""
-        self.records_journal.write(json.dumps(record.to_json(1 + self.reruns)) + "\n")
-        self.records_journal.flush()
-
-    def _resume(self, status: str) -> None:
-        finished, blamed, unsure = execute_resume.load(self.control, self.attempt,
-                                                       self.inventory, self.reruns, status)
-        if self.out_of_time:
-            blamed, unsure = [], False
-        self.serial = unsure
-        self.ledger.records.update(finished)
-        for record in blamed:
-            self.ledger.records[record.nodeid] = record
-            self._done(record)
-        self.ledger.skip = set(finished) | {r.nodeid for r in blamed}
-
     def close(self) -> None:
-        self.records_journal.close()
+        self.journal.close()
 
     # -- workers -------------------------------------------------------------------------
 
@@ -369,15 +349,6 @@ class Supervisor:
     def holders(self) -> Dict[int, Any]:
         return {pid: w.contained for pid, w in self.workers.items()}
 
-    def _earlier_coverage(self) -> List[str]:
-        """The data files of the earlier attempts of a resumed run."""
-        found = []
-        for name in sorted(os.listdir(self.control)):
-            match = COVERAGE_FILE.match(name)
-            if match and int(match.group(1)) < self.attempt:
-                found.append(os.path.join(self.control, name))
-        return found
-
     def result(self) -> Dict[str, Any]:
         expected = 1 + self.reruns
         order = [t["file"] for t in self.request["tests"]]
@@ -386,7 +357,8 @@ class Supervisor:
             else SUPERVISOR_KILLED
         records, incomplete = self.ledger.close(order, budget, why)
         contexts = [r.nodeid for r in records if r.stable(expected)]
-        coverage = function_coverage(self._earlier_coverage() + self.coverage_files,
+        earlier = execute_resume.earlier_coverage(self.control, self.attempt)
+        coverage = function_coverage(earlier + self.coverage_files,
                                      self.request["pristine"], self.repo,
                                      self.request["functions"], contexts, self.control)
         return {

@@ -1,8 +1,8 @@
-"""Process mechanics of the sandbox: namespaces, Landlock, limits, spawning, killing, reaping.
+"""Process mechanics of the sandbox: limits, spawning into namespaces and Landlock, killing.
 
-Linux first (ctypes for prctl, unshare and mount, since os.unshare is Python 3.12+);
-elsewhere only process groups and resource limits apply. The policy and the documented entry
-points are in sandbox.py; this module has no JSON input or output.
+Linux first (the system calls and namespaces are in sandbox_linux.py); elsewhere only
+process groups and resource limits apply. The policy and the documented entry points are in
+sandbox.py; this module has no JSON input or output.
 
 On Linux the contained process never is our direct child: a small holder (a fork of this
 process) sits between, and mirrors its exit status. A test that kills its parent
@@ -12,37 +12,29 @@ process) sits between, and mirrors its exit status. A test that kills its parent
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import os
 import resource
 import shutil
 import signal
-import socket
 import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import sandbox_landlock
+from sandbox_linux import (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, Isolation,  # noqa: F401
+                           _prctl, enter_namespaces, landlock_abi, mount_private_proc,
+                           probe_isolation)
 from sandbox_tree import kill_tree, send_signal
 
 GIB = 1 << 30
 MIB = 1 << 20
 
-# Linux constants (include/uapi/linux/sched.h, prctl.h, sockios.h, if.h).
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
-SIOCGIFFLAGS = 0x8913
-SIOCSIFFLAGS = 0x8914
-IFF_UP = 0x1
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+
+def become_subreaper() -> bool:
+    """Orphans of our descendants are reparented to us (so we can kill and reap them)."""
+    return _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
 @dataclass
@@ -56,150 +48,6 @@ class Limits:
     processes: int = 512
     cpu_sec: Optional[int] = None  # RLIMIT_CPU backstop for the wall-clock timeouts
     output_bytes: int = 1 * MIB  # captured output kept per stream
-
-
-@dataclass
-class Isolation:
-    network: str  # "namespace" | "guard"
-    processes: str  # "pid-namespace" | "subreaper" | "process-group"
-    user_namespace: bool = False
-    # The PID namespace gets its own /proc (a mount namespace where the kernel allows one).
-    private_proc: bool = False
-    # Landlock ABI applied to processes spawned with rules (0: none). Set by the caller,
-    # which decides whether to use it (landlock_abi() says what the kernel has).
-    landlock: int = 0
-
-    @property
-    def namespaces(self) -> bool:
-        return self.processes == "pid-namespace"
-
-    @property
-    def holder(self) -> bool:
-        """Whether a holder process stands between the caller and the contained process."""
-        return self.processes != "process-group"
-
-    def to_json(self) -> Dict[str, Any]:
-        return {"network": self.network, "processes": self.processes,
-                "landlock": self.landlock or None}
-
-
-# --- Linux system calls through ctypes (os.unshare is Python 3.12+) -----------------------
-
-_libc: Optional[ctypes.CDLL] = None
-
-
-def _c() -> Optional[ctypes.CDLL]:
-    global _libc
-    if _libc is None and sys.platform.startswith("linux"):
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    return _libc
-
-
-def _prctl(option: int, value: int) -> bool:
-    libc = _c()
-    return libc is not None and libc.prctl(option, value, 0, 0, 0) == 0
-
-
-def _unshare(flags: int) -> None:
-    libc = _c()
-    if libc is None:
-        raise OSError(errno.ENOSYS, "unshare is Linux-only")
-    if libc.unshare(flags) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, os.strerror(code))
-
-
-def become_subreaper() -> bool:
-    """Orphans of our descendants are reparented to us (so we can kill and reap them)."""
-    return _prctl(PR_SET_CHILD_SUBREAPER, 1)
-
-
-def _bring_up_loopback() -> None:
-    """A new network namespace has `lo` down; tests may still use 127.0.0.1 among themselves."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack("16sH22x", b"lo", 0)
-        flags = struct.unpack("16sH22x", _ioctl(sock, SIOCGIFFLAGS, request))[1]
-        _ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
-
-
-def _ioctl(sock: socket.socket, request: int, arg: bytes) -> bytes:
-    import fcntl
-
-    return fcntl.ioctl(sock.fileno(), request, arg)
-
-
-def _enter_namespaces(user_namespace: bool, private_proc: bool = False) -> None:
-    """Moves the calling process into new network and (for its children) PID namespaces,
-    and, for a private /proc, a mount namespace of its own."""
-    uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if user_namespace else 0)
-    flags |= CLONE_NEWNS if private_proc else 0
-    _unshare(flags)
-    if user_namespace:
-        # Map our own ids only: files keep their owner, and we get the capabilities needed
-        # to configure the new network namespace.
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    _bring_up_loopback()
-
-
-def _mount_private_proc() -> None:
-    """In the PID namespace's init: a /proc that shows the namespace's processes only (the
-    host's /proc would show every process of the machine, and their command lines).
-    Propagation is made private first, so nothing of this reaches the host's mounts."""
-    libc = _c()
-    if libc is None:
-        raise OSError(errno.ENOSYS, "mount is Linux-only")
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
-                           ctypes.c_void_p]
-    for source, target, kind, flags in ((b"none", b"/", None, MS_REC | MS_PRIVATE),
-                                        (b"proc", b"/proc", b"proc",
-                                         MS_NOSUID | MS_NODEV | MS_NOEXEC)):
-        if libc.mount(source, target, kind, flags, None) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, f"cannot mount {target.decode()}: {os.strerror(code)}")
-
-
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as handle:
-        handle.write(text)
-
-
-def probe_isolation(want: str = "auto") -> Isolation:
-    """Finds the strongest isolation this process may use ("portable" forces the fallback)."""
-    fallback = Isolation("guard", "subreaper" if _c() is not None else "process-group")
-    if want == "portable" or _c() is None:
-        return fallback
-    for user_namespace in (False, True):
-        for private_proc in (True, False):
-            if _try_in_fork(lambda: _probe_namespaces(user_namespace, private_proc)):
-                return Isolation("namespace", "pid-namespace", user_namespace, private_proc)
-    return fallback
-
-
-def _probe_namespaces(user_namespace: bool, private_proc: bool) -> None:
-    _enter_namespaces(user_namespace, private_proc)
-    if private_proc and not _try_in_fork(_mount_private_proc):
-        raise OSError(errno.EPERM, "cannot mount a private /proc")
-
-
-def _try_in_fork(attempt: Callable[[], None]) -> bool:
-    """Whether attempt() succeeds in a child (whose namespaces and mounts die with it)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            attempt()
-            os._exit(0)
-        except BaseException:
-            os._exit(1)
-    _, status = os.waitpid(pid, 0)
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-
-
-def landlock_abi() -> int:
-    """The Landlock ABI this kernel offers (0: none); see sandbox_landlock.py."""
-    return sandbox_landlock.abi()
 
 
 # --- Spawning ------------------------------------------------------------------------------
@@ -329,7 +177,7 @@ def _hold(plan: _Plan, keep: List[int]) -> None:
 def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
     """The holder: enters fresh namespaces, forks their init, mirrors the process's status."""
     _close_other_fds(keep + plan.stdio)
-    _enter_namespaces(isolation.user_namespace, isolation.private_proc)
+    enter_namespaces(isolation.user_namespace, isolation.private_proc)
     status_r, status_w = os.pipe()
     init = os.fork()
     if init == 0:
@@ -337,7 +185,7 @@ def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
         # Dies with the holder. (getppid() is 0 here: the holder is outside the namespace.)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if isolation.private_proc:
-            _mount_private_proc()
+            mount_private_proc()
         child = os.fork()
         if child == 0:
             os.close(status_w)

@@ -55,8 +55,9 @@ EXIT_DESCRIPTORS = 71
 GUARD_DIR = os.path.join(HERE, "sandbox_site")
 # The supervisor's modules: gone from a forked worker, so none can shadow a user's module.
 SUPERVISOR_MODULES = ("sandbox", "sandbox_process", "sandbox_tree", "sandbox_landlock",
-                      "execute_tests", "execute_workers", "execute_ledger", "execute_inventory",
-                      "execute_coverage", "execute_probe", "execute_keeper")
+                      "sandbox_linux", "execute_tests", "execute_workers", "execute_ledger",
+                      "execute_inventory", "execute_coverage", "execute_probe",
+                      "execute_keeper", "execute_resume")
 
 
 class Events:
