@@ -1,15 +1,27 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
+import { gitDirs, sandboxParent } from '../src/execute/checkout.js';
 import { DEFAULT_EXECUTE_OPTIONS, Executor } from '../src/execute/executor.js';
 import { Supervisor, type SupervisorRequest } from '../src/execute/supervisor.js';
 import type { ExecuteOptions, ExecuteResult, TargetFunction } from '../src/execute/types.js';
+import { runCli } from './support/cli.js';
 import { py, TestRepo } from './support/git-repo.js';
+import { startScriptedServer } from './support/openai-server.js';
 import { testPython } from './support/python.js';
 
 const ADD: TargetFunction = {
@@ -249,6 +261,35 @@ describe('Executor.create: what it refuses, and how it says so', () => {
     });
   });
 
+  it('review stops on such an interpreter before asking the model anything, endpoint down or not', async () => {
+    // A second commit changes add(), so there is something to review.
+    const reviewed = new TestRepo('semcoder-exec-probe-');
+    const server = await startScriptedServer({ rules: [] });
+    const dead = await startScriptedServer({ rules: [] });
+    await dead.stop();
+    try {
+      const base = reviewed.commit({
+        'pkg/__init__.py': '',
+        'pkg/calc.py': 'def add(a, b):\n    return 0\n',
+      });
+      reviewed.commit({ 'pkg/calc.py': 'def add(a, b):\n    return a + b\n' });
+      const python = path.join(venv, 'bin', 'python');
+      for (const endpoint of [server.url, dead.url]) {
+        const result = await runCli([
+          'review',
+          ...['--repo', reviewed.dir, '--base', base, '--endpoint', endpoint],
+          ...['--python', python, '--out', path.join(venv, 'out'), '--request-retries', '0'],
+        ]);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, /pytest is not installed; coverage\.py is not installed/);
+      }
+      assert.equal(server.requests.length, 0, 'no model request before the interpreter check');
+    } finally {
+      reviewed.remove();
+      await server.stop();
+    }
+  });
+
   it('names an interpreter that does not exist', async () => {
     const python = path.join(venv, 'no-such-python');
     await assert.rejects(Executor.create(repo.dir, head, options({ python })), (error) => {
@@ -291,6 +332,43 @@ describe('Executor.create: what it refuses, and how it says so', () => {
   });
 });
 
+describe('where sandboxes live, and what tests may not read', () => {
+  const repo = new TestRepo('semcoder-exec-places-');
+  const saved = process.env.TMPDIR;
+  after(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    repo.remove();
+  });
+
+  it('puts sandboxes outside the checkout, even when TMPDIR points into it', async () => {
+    repo.commit({ 'a.py': '' });
+    const inside = path.join(repo.dir, 'tmp');
+    mkdirSync(inside);
+    process.env.TMPDIR = inside;
+    const parent = await sandboxParent(repo.dir);
+    const real = realpathSync(repo.dir);
+    assert.ok(!parent.startsWith(real + path.sep) && parent !== real, parent);
+    delete process.env.TMPDIR;
+    assert.equal(await sandboxParent(repo.dir), realpathSync(os.tmpdir()));
+  });
+
+  it('hides the working tree and the git folder of a linked worktree', async () => {
+    const linked = path.join(mkdtempSync(path.join(os.tmpdir(), 'semcoder-linked-')), 'wt');
+    repo.git('worktree', 'add', '-q', linked);
+    try {
+      const hidden = await gitDirs(linked);
+      assert.deepEqual(
+        hidden.sort(),
+        [realpathSync(linked), realpathSync(path.join(repo.dir, '.git'))].sort(),
+      );
+    } finally {
+      repo.git('worktree', 'remove', '--force', linked);
+      rmSync(path.dirname(linked), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the supervisor process: failures are reported, never hung on', () => {
   const request = (sandbox: string): SupervisorRequest => ({
     sandbox,
@@ -308,6 +386,7 @@ describe('the supervisor process: failures are reported, never hung on', () => {
       processes: DEFAULT_EXECUTE_OPTIONS.maxProcesses,
       outputBytes: DEFAULT_EXECUTE_OPTIONS.outputBytes,
       isolation: 'auto',
+      landlock: true,
     },
   });
 

@@ -7,7 +7,13 @@ import {
   oneLine,
   type ClassifyContext,
 } from '../src/execute/classify.js';
-import { checkPassEnv, looksSecret, redactor, sandboxEnv } from '../src/execute/environment.js';
+import {
+  checkPassEnv,
+  looksSecret,
+  redactor,
+  redactStrings,
+  sandboxEnv,
+} from '../src/execute/environment.js';
 import {
   parseSupervisorOutput,
   type ExceptionFacts,
@@ -287,6 +293,62 @@ const ROWS: Row[] = [
     message: /while importing the test file$/,
   },
   {
+    name: 'a death that left a note outside the module under test (its descriptors closed)',
+    run: died({
+      status: 'exited with code 71',
+      exitCode: 71,
+      note: {
+        kind: 'closed-descriptors',
+        detail: "the test closed the test process's own file descriptors",
+        frames: [],
+      },
+    }),
+    outcome: 'test-error',
+    message: /^the test process died \(exited with code 71: the test closed the test process's own/,
+  },
+  {
+    name: 'a test that killed its parent (the holder), and with it its own process',
+    run: died({
+      status: 'killed by SIGKILL',
+      signal: 9,
+      note: { kind: 'os.kill', detail: 'os.kill(parent pid, SIGKILL)', frames: [TEST] },
+    }),
+    outcome: 'test-error',
+    message: /^the test process died \(killed by SIGKILL: os\.kill\(parent pid, SIGKILL\)\)/,
+  },
+  {
+    name: 'the supervisor killed while this test alone was running',
+    run: died({ status: 'killed by SIGKILL', supervisorKilled: true }),
+    outcome: 'test-error',
+    message:
+      /^the test supervisor died while this test ran \(killed by SIGKILL\), likely killed by the test$/,
+    check: (v) => assert.equal(v.exception?.type, 'SupervisorKilled'),
+  },
+  {
+    name: 'the supervisor killed while this test file was imported',
+    run: died({ status: 'killed by SIGKILL', supervisorKilled: true, phase: 'collect' }),
+    outcome: 'test-error',
+    message: /^the test supervisor died while its file was imported/,
+  },
+  {
+    name: 'an assertion whose values are long: one capped line',
+    run: failed(
+      exc('AssertionError', 'assert ...', [TEST], {
+        assertion: {
+          source: 'assert f(1) == 2',
+          call: 'f(1)',
+          expectedSource: '2',
+          side: 'left',
+          actual: `'${'x'.repeat(240)}'`,
+          expected: `'${'y'.repeat(240)}'`,
+        },
+      }),
+    ),
+    outcome: 'failed',
+    message: /^assert f\(1\) == 2 \(actual 'x+', expected 'y+\.\.\.$/,
+    check: (v) => assert.ok(v.message.length <= 300, String(v.message.length)),
+  },
+  {
     name: 'a test its worker never reached',
     run: died({
       status: 'exited with code 1',
@@ -500,6 +562,27 @@ describe('the sandbox environment', () => {
   it('redacts secret values from text', () => {
     const redact = redactor({ GITHUB_TOKEN: 'ghp_abcdef', SHORT_TOKEN: 'abc', PATH: '/usr/bin' });
     assert.equal(redact('token ghp_abcdef in /usr/bin abc'), 'token *** in /usr/bin abc');
+  });
+
+  it('redacts explicit secrets too (an API key given as a flag), longest first', () => {
+    const redact = redactor({ GITHUB_TOKEN: 'ghp_abcdef' }, [
+      'sk-flag-123',
+      undefined,
+      'sk-flag-123456',
+      'abc',
+    ]);
+    assert.equal(
+      redact('sk-flag-123456 sk-flag-123 ghp_abcdef abc'),
+      '*** *** *** abc', // 'abc': too short to be a key, redacting it would garble text
+    );
+  });
+
+  it('redacts every string of a nested value, leaving the rest', () => {
+    const redact = redactor({}, ['sk-secret-1']);
+    const facts = { runs: [{ exc: { message: 'got sk-secret-1', line: 3 }, note: null }] };
+    assert.deepEqual(redactStrings(facts, redact), {
+      runs: [{ exc: { message: 'got ***', line: 3 }, note: null }],
+    });
   });
 });
 

@@ -49283,12 +49283,12 @@ import path12 from "node:path";
 
 // src/execute/executor.ts
 import { mkdir as mkdir4, mkdtemp, writeFile as writeFile4 } from "node:fs/promises";
-import os4 from "node:os";
 import path10 from "node:path";
 
 // src/execute/checkout.ts
 import { execFile } from "node:child_process";
-import { chmod, cp, mkdir as mkdir3, readdir, rm } from "node:fs/promises";
+import { chmod, cp, mkdir as mkdir3, readdir, realpath, rm } from "node:fs/promises";
+import os4 from "node:os";
 import path9 from "node:path";
 import { promisify } from "node:util";
 var run = promisify(execFile);
@@ -49315,6 +49315,26 @@ async function checkoutTree(repoDir, head, dest) {
   await git(repoDir, ["checkout-index", "--all", "--force", `--prefix=${dest}${path9.sep}`], env);
   await rm(env.GIT_INDEX_FILE, { force: true });
   return sha;
+}
+async function gitDirs(repoDir) {
+  const found = /* @__PURE__ */ new Set([await realpath(repoDir)]);
+  for (const args of [["--show-toplevel"], ["--git-common-dir"]]) {
+    try {
+      const dir = await git(repoDir, ["rev-parse", ...args]);
+      if (dir) found.add(await realpath(path9.resolve(repoDir, dir)));
+    } catch {
+    }
+  }
+  return [...found];
+}
+async function sandboxParent(repoDir) {
+  const repo = await realpath(repoDir);
+  const inside = (dir) => dir === repo || dir.startsWith(repo + path9.sep);
+  for (const candidate of [os4.tmpdir(), "/tmp", "/var/tmp"]) {
+    const dir = await realpath(candidate).catch(() => null);
+    if (dir && !inside(dir)) return dir;
+  }
+  return os4.tmpdir();
 }
 async function copyTree(source, dest) {
   try {
@@ -49398,6 +49418,7 @@ function failedAssertion(exc) {
     message = facts.source + (facts.actual != null ? ` (actual ${facts.actual}, expected ${facts.expected})` : "");
     const first2 = oneLine2(exc.message);
     if (first2 && !first2.startsWith("assert ")) message += `: ${first2}`;
+    message = oneLine2(message);
   } else {
     message = `AssertionError: ${oneLine2(exc.message) || "assertion failed"}`;
   }
@@ -49443,7 +49464,16 @@ function timedOut(run3, ctx) {
     }
   };
 }
+function supervisorKilled(run3) {
+  const when = run3.phase === "collect" ? "its file was imported" : "this test ran";
+  return {
+    outcome: "test-error",
+    message: `the test supervisor died while ${when} (${run3.status}), likely killed by the test`,
+    exception: { type: "SupervisorKilled", message: run3.status }
+  };
+}
 function died(run3, ctx) {
+  if (run3.supervisorKilled) return supervisorKilled(run3);
   const frames = run3.note?.frames ?? run3.fault?.frames ?? [];
   const frame = focusFrame(frames, ctx.target);
   const how = [run3.note?.detail, run3.fault?.headline].filter(Boolean).join(", ");
@@ -49452,7 +49482,7 @@ function died(run3, ctx) {
   let outcome;
   if (run3.giveUp) outcome = "test-error";
   else if (inModule(frames, ctx.target)) outcome = "error";
-  else if (frames.some((f) => f.where === "test") || run3.phase === "collect") {
+  else if (frames.some((f) => f.where === "test") || run3.phase === "collect" || run3.note) {
     outcome = "test-error";
   } else outcome = "error";
   return {
@@ -49543,9 +49573,20 @@ function sandboxEnv(source, passEnv, userBase) {
   if (userBase) env.PYTHONUSERBASE = userBase;
   return env;
 }
-function redactor2(source) {
-  const secrets = Object.entries(source).filter(([name, value]) => looksSecret(name) && value !== void 0 && value.length >= 6).map(([, value]) => value).sort((a, b2) => b2.length - a.length);
+function redactor2(source, explicit = []) {
+  const fromEnv = Object.entries(source).filter(([name]) => looksSecret(name)).map(([, value]) => value);
+  const secrets = [.../* @__PURE__ */ new Set([...fromEnv, ...explicit])].filter((value) => value !== void 0 && value.length >= 6).sort((a, b2) => b2.length - a.length);
   return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
+}
+function redactStrings(value, redact) {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key2, item]) => [key2, redactStrings(item, redact)])
+    );
+  }
+  return value;
 }
 
 // src/execute/interpreter.ts
@@ -49605,20 +49646,30 @@ function parseSupervisorOutput(line) {
   if (!Array.isArray(value.tests) || typeof value.coverage !== "object" || !value.isolation) {
     throw problem("lacks tests, coverage or isolation");
   }
-  for (const test of value.tests) {
-    if (typeof test.nodeid !== "string" || !Array.isArray(test.runs)) {
-      throw problem("has a test without a node id or runs");
-    }
-    for (const run3 of test.runs) {
-      if (!RUN_OUTCOMES.includes(run3.outcome)) {
-        throw problem(`has an unknown run outcome ${JSON.stringify(run3.outcome)}`);
-      }
+  for (const test of value.tests) checkTestFacts(test, problem);
+  return value;
+}
+function checkTestFacts(test, problem) {
+  if (typeof test?.nodeid !== "string" || !Array.isArray(test.runs)) {
+    throw problem("has a test without a node id or runs");
+  }
+  for (const run3 of test.runs) {
+    if (!RUN_OUTCOMES.includes(run3.outcome)) {
+      throw problem(`has an unknown run outcome ${JSON.stringify(run3.outcome)}`);
     }
   }
-  return value;
 }
 
 // src/execute/supervisor.ts
+var SupervisorDied = class extends Error {
+  constructor(message, status4, outOfTime) {
+    super(message);
+    this.status = status4;
+    this.outOfTime = outOfTime;
+  }
+  status;
+  outOfTime;
+};
 var GRACE_MS = 3e4;
 var STDERR_CAP = 64 * 1024;
 var Supervisor = class {
@@ -49650,9 +49701,13 @@ var Supervisor = class {
       this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_CAP);
     });
     createInterface({ input: child.stdout }).on("line", (line) => this.onLine(line));
-    child.on("error", (error62) => this.onExit(`could not start ${this.python}: ${error62.message}`));
+    child.on(
+      "error",
+      (error62) => this.onExit(`could not start ${this.python}: ${error62.message}`, "not started")
+    );
     child.on("close", (code, signal) => {
-      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`);
+      const status4 = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`, status4);
     });
   }
   /** Runs one request; requests must not overlap (the Executor queues them). */
@@ -49663,14 +49718,14 @@ var Supervisor = class {
     return new Promise((resolve2, reject) => {
       const watchdog = setTimeout(
         () => {
-          this.fail(
-            new Error("the test supervisor did not finish within its budget; it was stopped")
-          );
+          const why = "the test supervisor did not finish within its budget; it was stopped";
+          const pending = this.pending;
+          this.fail(pending?.began ? new SupervisorDied(why, why, true) : new Error(why));
           this.kill(child);
         },
         request.options.budgetSec * 1e3 + GRACE_MS
       );
-      this.pending = { resolve: resolve2, reject, watchdog };
+      this.pending = { resolve: resolve2, reject, watchdog, began: false };
       child.stdin.write(`${JSON.stringify(request)}
 `);
     });
@@ -49689,6 +49744,14 @@ var Supervisor = class {
   onLine(line) {
     const pending = this.pending;
     if (!pending || !line.trim()) return;
+    try {
+      const message = JSON.parse(line);
+      if (message.progress !== void 0) {
+        if (message.progress === "begin") pending.began = true;
+        return;
+      }
+    } catch {
+    }
     this.pending = null;
     clearTimeout(pending.watchdog);
     try {
@@ -49703,10 +49766,13 @@ ${failure2.trace}`));
       );
     }
   }
-  onExit(how) {
+  onExit(how, status4) {
     this.child = null;
     const detail = this.stderr.trim().split("\n").slice(-8).join("\n");
-    this.fail(new Error(`the test supervisor ${how}${detail ? `: ${detail}` : ""}`));
+    const message = `the test supervisor ${how}${detail ? `: ${detail}` : ""}`;
+    this.fail(
+      this.pending?.began ? new SupervisorDied(message, status4, false) : new Error(message)
+    );
   }
   fail(error62) {
     const pending = this.pending;
@@ -49737,19 +49803,22 @@ var DEFAULT_EXECUTE_OPTIONS = {
   fileSizeBytes: 64 * MIB,
   maxProcesses: 512,
   outputBytes: 64 * 1024,
-  isolation: "auto"
+  isolation: "auto",
+  landlock: true,
+  secrets: []
 };
 
 // src/execute/executor.ts
 var TEST_FILE_NAME = /^test_\w+\.py$/;
 var Executor = class _Executor {
-  constructor(base, pristine, head, interpreter, options, env) {
+  constructor(base, pristine, head, interpreter, options, env, hide2) {
     this.base = base;
     this.pristine = pristine;
     this.head = head;
     this.options = options;
     this.env = env;
-    this.redact = redactor2(process.env);
+    this.hide = hide2;
+    this.redact = redactor2(process.env, options.secrets ?? []);
     this.supervisor = new Supervisor(interpreter.executable, env);
     this.supervisor.start();
   }
@@ -49758,6 +49827,7 @@ var Executor = class _Executor {
   head;
   options;
   env;
+  hide;
   runs = 0;
   /** Runs one after another: each already spreads its tests over every core. */
   queue = Promise.resolve();
@@ -49766,20 +49836,29 @@ var Executor = class _Executor {
   redact;
   supervisor;
   /**
-   * Checks the interpreter (a UsageError naming it, and the pip command, when pytest or
-   * coverage.py >= 7.5 is missing) and prepares a pristine tree of `head` read from git.
+   * Checks that the interpreter can run the tests: a UsageError naming it, and the pip
+   * command, when pytest or coverage.py >= 7.5 is missing. Start it early (beside change
+   * detection) so a run stops before any model request; `create` takes its promise.
    */
-  static async create(repoDir, head, options) {
+  static async checkInterpreter(options) {
     checkPassEnv(options.passEnv);
     const probeEnv = sandboxEnv(process.env, options.passEnv, null);
     if (process.env.HOME) probeEnv.HOME = process.env.HOME;
-    const interpreter = await checkInterpreter(options.python, probeEnv);
+    return checkInterpreter(options.python, probeEnv);
+  }
+  /**
+   * Checks the interpreter (unless `checked` is the promise of an earlier check) and
+   * prepares a pristine tree of `head` read from git, outside the checkout.
+   */
+  static async create(repoDir, head, options, checked) {
+    const interpreter = await (checked ?? _Executor.checkInterpreter(options));
     const env = sandboxEnv(process.env, options.passEnv, interpreter.userBase);
-    const base = await mkdtemp(path10.join(os4.tmpdir(), "semcoder-exec-"));
+    const base = await mkdtemp(path10.join(await sandboxParent(repoDir), "semcoder-exec-"));
     try {
       const pristine = path10.join(base, "pristine");
       const sha = await checkoutTree(repoDir, head, pristine);
-      return new _Executor(base, pristine, sha, interpreter, options, env);
+      const hide2 = await gitDirs(repoDir);
+      return new _Executor(base, pristine, sha, interpreter, options, env, hide2);
     } catch (error62) {
       await removeTree(base);
       throw error62;
@@ -49805,7 +49884,7 @@ var Executor = class _Executor {
       for (const test of tests) {
         await writeFile4(path10.join(sandbox, "tests", test.name), test.content);
       }
-      const output2 = await this.supervisor.run(this.request(sandbox, functions, tests));
+      const output2 = await this.supervise(this.request(sandbox, functions, tests));
       const byFile = new Map(tests.map((t2) => [t2.name, t2.functionId]));
       const byId2 = new Map(functions.map((fn) => [fn.id, fn]));
       const results = output2.tests.map((facts) => {
@@ -49825,6 +49904,30 @@ var Executor = class _Executor {
       void removal.then(() => this.removals.delete(removal));
     }
   }
+  /**
+   * Runs a request. When the supervisor dies under it (a test found its pid and killed it),
+   * a new one resumes the run in the same sandbox: what finished keeps its outcome, the test
+   * running at the death is blamed, the rest runs once more; after a second death (or when
+   * the budget is spent) a last one only reports, the rest as not run.
+   */
+  async supervise(request) {
+    const started = Date.now();
+    let current = request;
+    for (let attempt = 2; ; attempt++) {
+      try {
+        return await this.supervisor.run(current);
+      } catch (error62) {
+        if (!(error62 instanceof SupervisorDied) || current.resume?.reportOnly) throw error62;
+        const reportOnly = attempt > 2 || error62.outOfTime;
+        const left = request.options.budgetSec - (Date.now() - started) / 1e3;
+        current = {
+          ...request,
+          resume: { attempt, reportOnly, status: error62.status, outOfTime: error62.outOfTime },
+          options: { ...request.options, budgetSec: reportOnly ? 60 : Math.max(1, left) }
+        };
+      }
+    }
+  }
   /** Stops the supervisor and removes every tree this executor made. */
   async dispose() {
     await this.queue;
@@ -49839,6 +49942,7 @@ var Executor = class _Executor {
       pristine: this.pristine,
       env: this.env,
       tests: tests.map((t2) => ({ file: t2.name, functionId: t2.functionId })),
+      hide: this.hide,
       functions: functions.map((fn) => ({
         id: fn.id,
         file: fn.file,
@@ -49857,12 +49961,13 @@ var Executor = class _Executor {
         fileSizeBytes: o2.fileSizeBytes,
         processes: o2.maxProcesses,
         outputBytes: o2.outputBytes,
-        isolation: o2.isolation
+        isolation: o2.isolation,
+        landlock: o2.landlock
       }
     };
   }
   result(facts, functionId, target2, output2) {
-    const verdict = classifyTest(facts, {
+    const verdict = classifyTest(redactStrings(facts, this.redact), {
       target: target2 ?? { file: "", qualname: "", start: 0, end: 0 },
       expectedRuns: output2.expectedRuns,
       incomplete: output2.incomplete
@@ -50743,6 +50848,14 @@ async function verifyOracles(rounds, states) {
 function displayEndpoint2(settings) {
   return settings.replay ? `replay:${settings.replay}` : displayEndpoint(settings.endpoint);
 }
+function flagSecrets(settings) {
+  const secrets = settings.apiKey ? [settings.apiKey] : [];
+  try {
+    if (settings.endpoint) secrets.push(...parseEndpoint(settings.endpoint).secrets);
+  } catch {
+  }
+  return secrets;
+}
 async function prepareStates(settings, sources, functions, skipped) {
   const files = [...new Set(functions.map((fn) => fn.file))];
   const contexts = await loadFunctionContexts(
@@ -50782,15 +50895,21 @@ async function runRounds(rounds, states, settings) {
     rounds.progress.update(subject(state), state.skipped ? "skipped" : "done");
   }
 }
-async function reviewFunctions(settings, head, states, client, progress) {
-  const creating = Executor.create(settings.repo, head, {
-    python: settings.python,
-    testTimeoutSec: settings.testTimeout,
-    budgetSec: settings.budget,
-    reruns: settings.reruns,
-    memoryBytes: settings.memoryMb * 1024 * 1024,
-    passEnv: settings.passEnv
-  });
+async function reviewFunctions(settings, head, states, client, progress, interpreter) {
+  const creating = Executor.create(
+    settings.repo,
+    head,
+    {
+      python: settings.python,
+      testTimeoutSec: settings.testTimeout,
+      budgetSec: settings.budget,
+      reruns: settings.reruns,
+      memoryBytes: settings.memoryMb * 1024 * 1024,
+      passEnv: settings.passEnv,
+      secrets: flagSecrets(settings)
+    },
+    interpreter
+  );
   creating.catch(() => void 0);
   const rounds = {
     gate: new ModelGate(client, settings.concurrency),
@@ -50818,6 +50937,8 @@ async function runReview(settings, options = {}) {
   const started = Date.now();
   const helpers = HelperSession.open(settings.python);
   try {
+    const checking = Executor.checkInterpreter(settings);
+    checking.catch(() => void 0);
     const { changes, sources } = await analyseChanges(settings);
     const { selected, skipped: notSelected } = selectFunctions(
       changes.functions,
@@ -50834,7 +50955,8 @@ async function runReview(settings, options = {}) {
       changes.head,
       states,
       client,
-      options.progress ?? silentProgress
+      options.progress ?? silentProgress,
+      await checking
     ) : { timings: { llmMs: 0, executeMs: 0 }, incomplete: null, sandbox: null };
     const functions = states.map((state) => functionReport(state, `tests/${state.fileName}`));
     const report = {

@@ -143,3 +143,45 @@ def test_fault_dumps_are_read_from_the_offset_of_the_current_test(tmp_path: Path
     headline, frames = w.fault(roots)
     assert headline == "Segmentation fault"
     assert frames == [{"file": "pkg/m.py", "line": 4, "function": "crash", "where": "repo"}]
+
+
+def test_a_worker_whose_descriptors_a_test_closed_blames_that_test(ledger: Ledger, tmp_path: Path) -> None:
+    share = Share(0, ["test_a.py"])
+    w = worker(share, tmp_path)
+    feed(ledger, w, [
+        {"e": "collected", "ids": ["test_a.py::test_1", "test_a.py::test_2"]},
+        {"e": "start", "id": "test_a.py::test_1", "run": 0},
+    ])
+    w.contained.status = 71 << 8  # semcoder_worker.EXIT_DESCRIPTORS: os.closerange(0, 1024)
+    ledger.settle_exit(w, now=100.0)
+    run = ledger.records["test_a.py::test_1"].runs[0]
+    assert run["outcome"] == "died" and run["note"]["kind"] == "closed-descriptors"
+
+
+def test_done_records_are_handed_on_as_they_finish(tmp_path: Path) -> None:
+    finished: List[str] = []
+    ledger = Ledger(INVENTORY, reruns=1, timeout=5,
+                    roots=Roots(str(tmp_path), str(tmp_path), []),
+                    on_done=lambda record: finished.append(record.nodeid))
+    w = worker(Share(0, ["test_a.py"]), tmp_path)
+    feed(ledger, w, [
+        {"e": "collected", "ids": ["test_a.py::test_1", "test_a.py::test_2"]},
+        {"e": "run", "id": "test_a.py::test_1", "run": 0, "outcome": "passed"},
+    ])
+    assert finished == []  # a rerun is still to come
+    feed(ledger, w, [
+        {"e": "run", "id": "test_a.py::test_1", "run": 1, "outcome": "passed"},
+        {"e": "run", "id": "test_a.py::test_2", "run": 0, "outcome": "failed"},
+    ])
+    assert finished == ["test_a.py::test_1", "test_a.py::test_2"]
+
+
+def test_close_after_a_dead_supervisor_lists_every_test_without_a_record(ledger: Ledger, tmp_path: Path) -> None:
+    share = Share(0, ["test_a.py"])
+    w = worker(share, tmp_path)
+    feed(ledger, w, [{"e": "collected", "ids": ["test_a.py::test_1"]},
+                     {"e": "run", "id": "test_a.py::test_1", "run": 0, "outcome": "failed"}])
+    records, incomplete = ledger.close(["test_a.py", "test_b.py"], None, why="it was killed")
+    assert [(r.nodeid, r.not_run) for r in records] == [
+        ("test_a.py::test_1", False), ("test_a.py::test_2", True), ("test_b.py::test_3", True)]
+    assert incomplete == "2 test(s) did not run: it was killed"

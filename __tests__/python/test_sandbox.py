@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 import sys
 from pathlib import Path
 from typing import List
@@ -57,6 +58,7 @@ def test_auto_uses_namespaces_exactly_when_the_os_allows_them() -> None:
     assert sandbox.probe_isolation("portable").to_json() == {
         "network": "guard",
         "processes": "subreaper",
+        "landlock": None,  # applied only by callers that pass rules (test_sandbox_landlock.py)
     }
 
 
@@ -178,3 +180,29 @@ def test_stdin_of_any_size_and_binary_output(mode: str, tmp_path: Path) -> None:
         stdin_data=data,
     )
     assert done.exit_code == 0 and done.stdout_data == data
+
+
+def test_killing_strays_records_a_kept_child_that_exited_meanwhile(tmp_path: Path) -> None:
+    """A kept child reaped unseen would be waited for forever (the supervisor hung so)."""
+    isolation = sandbox.probe_isolation("portable")
+    env = sandbox.reduced_env(os.environ, [], {})
+    children = {}
+    for code in ("pass", "import time; time.sleep(30)"):
+        child = sandbox.spawn([PYTHON, "-c", code], cwd=str(tmp_path), env=env,
+                              limits=sandbox.Limits(), isolation=isolation,
+                              stdout_fd=2, stderr_fd=2)
+        children[child.pid] = child
+    quick, slow = list(children.values())
+    for _ in range(500):  # until the quick one is a zombie, waiting to be reaped
+        state = Path(f"/proc/{quick.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.01)
+    stray = os.fork()  # an orphan reparented to us, say, for kill_strays to kill
+    if stray == 0:
+        time.sleep(30)
+        os._exit(0)
+    assert sandbox.kill_strays(children.keys(), children) >= 1
+    assert quick.exit_code == 0 and slow.status is None
+    slow.kill()
+    os.waitpid(slow.pid, 0)

@@ -146,6 +146,11 @@ export const MIXED = file(
     @pytest.mark.parametrize("a,b,total", [(1, 1, 2), (2, 2, 5)])
     def test_parametrized(a, b, total):
         assert add(a, b) == total
+
+
+    def test_uses_tmp_path(tmp_path):
+        (tmp_path / "n.txt").write_text(str(add(1, 2)))
+        assert (tmp_path / "n.txt").read_text() == "3"
   `,
   {
     test_passes: { outcome: 'passed' },
@@ -161,6 +166,7 @@ export const MIXED = file(
     'TestAdd::test_method_passes': { outcome: 'passed' },
     'test_parametrized[1-1-2]': { outcome: 'passed' },
     'test_parametrized[2-2-5]': { outcome: 'failed', message: /actual 4, expected 5/ },
+    test_uses_tmp_path: { outcome: 'passed' },
   },
 );
 
@@ -212,6 +218,11 @@ export const KILLERS = file(
         crash()
 
 
+    def test_closes_every_descriptor():
+        os.closerange(0, 1024)
+        assert add(1, 1) == 2
+
+
     def test_last_honest():
         assert add(3, 3) == 6
   `,
@@ -224,6 +235,10 @@ export const KILLERS = file(
     test_after_kill: { outcome: 'passed' },
     test_segfault_in_test: { outcome: 'test-error', message: /SIGSEGV.*Segmentation fault/ },
     test_segfault_in_code: { outcome: 'error', message: /SIGSEGV.*pkg\/calc\.py:\d+ in crash/ },
+    test_closes_every_descriptor: {
+      outcome: 'test-error',
+      message: /closed the test process's own file descriptors/,
+    },
     test_last_honest: { outcome: 'passed' },
   },
 );
@@ -460,7 +475,10 @@ export const NETWORK = file(
     },
     test_code_fetches_a_url: { outcome: 'error', message: /network access is blocked.*in fetch/ },
     test_loopback_server_of_its_own: { outcome: 'passed' },
-    test_service_of_the_host: { outcome: 'test-error' },
+    test_service_of_the_host: {
+      outcome: 'test-error',
+      message: /network access is blocked in the sandbox/,
+    },
   },
 );
 
@@ -482,6 +500,165 @@ export const RAW_NETWORK = file(
     },
   },
 );
+
+/** What the kernel gives the sandbox here (support/sandbox.ts probes it). */
+export interface Containment {
+  /** The Landlock ABI applied to tests, 0 for none. */
+  landlock: number;
+  /** A PID namespace with its own /proc: other processes are not even visible. */
+  privateProc: boolean;
+}
+
+/** Secrets of other processes: a witness process (`SEMCODER_TEST_WITNESS_PID`) holds one
+ * in its environment and its command line (`--api-key`, as a CLI user would pass it). */
+export function otherProcesses(contained: Containment): CorpusFile {
+  const hidden = contained.landlock > 0 || contained.privateProc;
+  const expect = (what: RegExp): Expectation =>
+    hidden ? { outcome: 'passed' } : { outcome: 'failed', message: what };
+  return file(
+    'test_other_processes.py',
+    'add',
+    py`
+      import os
+
+      WITNESS = os.environ["SEMCODER_TEST_WITNESS_PID"]
+
+
+      def read(path):
+          try:
+              with open(path, "rb") as handle:
+                  return handle.read()
+          except OSError as error:
+              return type(error).__name__.encode()
+
+
+      def test_reads_the_environ_of_another_process():
+          assert b"sekrit" not in read(f"/proc/{WITNESS}/environ")
+
+
+      def test_reads_the_command_line_of_another_process():
+          assert b"sekrit" not in read(f"/proc/{WITNESS}/cmdline")
+
+
+      def test_reads_every_command_line():
+          pids = [name for name in os.listdir("/proc") if name.isdigit()]
+          assert [pid for pid in pids if b"sekrit" in read(f"/proc/{pid}/cmdline")] == []
+    `,
+    {
+      test_reads_the_environ_of_another_process: expect(/sekrit/),
+      test_reads_the_command_line_of_another_process: expect(/sekrit/),
+      test_reads_every_command_line: expect(/assert \[.+\] == \[\]/),
+    },
+  );
+}
+
+/** The user's real checkout, by absolute path (`SEMCODER_TEST_CHECKOUT`): not the copy. */
+export function realCheckout(contained: Containment): CorpusFile {
+  const denied: Expectation = { outcome: 'test-error', message: /PermissionError/ };
+  return file(
+    'test_real_checkout.py',
+    'add',
+    py`
+      import os
+      from pathlib import Path
+
+      CHECKOUT = Path(os.environ["SEMCODER_TEST_CHECKOUT"])
+
+
+      def test_appends_to_a_module_of_the_checkout():
+          with open(CHECKOUT / "pkg" / "calc.py", "a") as handle:
+              handle.write("# vandalised\\n")
+
+
+      def test_reads_the_git_config():
+          assert "sekrit" not in (CHECKOUT / ".git" / "config").read_text()
+    `,
+    contained.landlock > 0
+      ? { test_appends_to_a_module_of_the_checkout: denied, test_reads_the_git_config: denied }
+      : {
+          test_appends_to_a_module_of_the_checkout: { outcome: 'passed' },
+          test_reads_the_git_config: { outcome: 'failed', message: /sekrit/ },
+        },
+  );
+}
+
+/**
+ * Portable mode only (in a PID namespace the parent is the namespace's init): a test that
+ * kills its parent, one that finds the supervisor (its grandparent) through /proc and kills
+ * it, and an orphan in a new session started before them, tagged with `marker`.
+ */
+export function supervisorKillers(marker: string, contained: Containment): CorpusFile {
+  const parent: Expectation =
+    contained.landlock >= 6
+      ? { outcome: 'test-error', message: /PermissionError: \[Errno 1\]/ }
+      : { outcome: 'test-error', message: /died \(killed by SIGKILL: os\.kill\(parent pid/ };
+  const supervisor: Expectation =
+    contained.landlock > 0
+      ? { outcome: 'test-error', message: /PermissionError: \[Errno 13\]/ }
+      : { outcome: 'test-error', message: /the test supervisor died while this test ran/ };
+  return file(
+    'test_supervisor_killers.py',
+    'add',
+    py`
+      import os
+      import signal
+      import subprocess
+      import time
+
+      from pkg.calc import add
+
+
+      def parent_of(pid):
+          with open(f"/proc/{pid}/stat") as handle:
+              return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+      def test_orphan_first():
+          subprocess.Popen(["sleep", "${marker}"], start_new_session=True)
+          assert add(1, 1) == 2
+
+
+      def test_kills_its_parent():
+          os.kill(os.getppid(), signal.SIGKILL)
+          time.sleep(5)
+
+
+      def test_after_the_parent():
+          assert add(2, 2) == 4
+
+
+      def test_kills_the_supervisor():
+          supervisor = parent_of(os.getppid())
+          assert supervisor > 1
+          os.kill(supervisor, signal.SIGKILL)
+          time.sleep(5)
+
+
+      def test_after_the_supervisor():
+          assert add(3, 3) == 6
+    `,
+    {
+      test_orphan_first: { outcome: 'passed' },
+      test_kills_its_parent: parent,
+      test_after_the_parent: { outcome: 'passed' },
+      test_kills_the_supervisor: supervisor,
+      test_after_the_supervisor: { outcome: 'passed' },
+    },
+  );
+}
+
+/** A test whose actual value holds a secret known only to the executor (an API key given
+ * as a flag, not in any variable). */
+export function flagSecret(secret: string): CorpusFile {
+  return file(
+    'test_flag_secret.py',
+    'add',
+    `def test_prints_the_key():
+    assert "${secret}" == ""
+`,
+    { test_prints_the_key: { outcome: 'failed', message: /\*\*\*/ } },
+  );
+}
 
 /** `marker` tags every process the tests start, so the test can look for survivors. */
 export function processes(marker: string, storm: number): CorpusFile {

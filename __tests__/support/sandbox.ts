@@ -16,6 +16,21 @@ export function namespacesAvailable(): boolean {
   return output.trim() === 'namespace';
 }
 
+/** What the sandbox gets on this kernel: the Landlock ABI the executor applies (0: none),
+ * and whether its PID namespaces have their own /proc. */
+export function containment(): { landlock: number; privateProc: boolean } {
+  const output = execFileSync(
+    testPython(),
+    [
+      '-c',
+      'import json, sandbox; print(json.dumps([sandbox.landlock_abi(), sandbox.probe_isolation("auto").private_proc]))',
+    ],
+    { cwd: pythonHelpersDir, encoding: 'utf8' },
+  );
+  const [landlock, privateProc] = JSON.parse(output) as [number, boolean];
+  return { landlock, privateProc };
+}
+
 /** Pids of live processes whose command line contains `marker`. */
 export function survivors(marker: string): number[] {
   const found: number[] = [];

@@ -2,9 +2,11 @@
 
 Started once per review by src/execute/supervisor.ts as `python execute_tests.py`, with the
 user's interpreter, it imports pytest and coverage.py once, then serves requests: one JSON
-document per line on stdin, one JSON report per line on stdout, until stdin closes. Workers
-are forks of this warm process, so neither a run nor a restart after a crash pays for
-interpreter, pytest and coverage.py start-up.
+document per line on stdin; on stdout, progress lines while a request runs and one JSON
+report line at its end, until stdin closes. Workers are forks of this warm process, so
+neither a run nor a restart after a crash pays for interpreter, pytest and coverage.py
+start-up. The process that Node started is the keeper (execute_keeper.py): it cleans up
+after a supervisor that was killed.
 Request:
   {"sandbox": "/tmp/x/run-1",      # made by the caller: repo/ (a copy of the checkout),
                                    # tests/ (the generated files), home/, tmp/, control/
@@ -12,11 +14,17 @@ Request:
    "env": {...},                   # already reduced by the caller (PATH, locale, passEnv)
    "tests": [{"file": "test_a.py", "functionId": "f1"}],
    "functions": [{"id", "file", "qualname", "start", "end", "changedLines", "importRoot"}],
+   "hide": ["/abs/checkout", ...],  # optional: paths tests may not read (with Landlock)
    "options": {"testTimeoutSec": 10, "budgetSec": 600, "reruns": 2, "workers": 2,
                "memoryBytes", "fileSizeBytes", "processes", "outputBytes",
-               "isolation": "auto" | "portable"}}
+               "isolation": "auto" | "portable", "landlock": true},
+   "resume": {"attempt": 2, "reportOnly": false, "status": "killed by SIGKILL",
+              "outOfTime": false}}  # optional: continue a run whose supervisor died
+Progress, once a request is under way (a death after it is one a resume can recover from):
+  {"progress": "begin", "attempt": 1, "isolation": {...}}
 Report (or {"error": "..."} when the supervisor itself failed):
-  {"isolation": {"network": "namespace"|"guard", "processes": "pid-namespace"|"subreaper"},
+  {"isolation": {"network": "namespace"|"guard", "processes": "pid-namespace"|"subreaper",
+                 "landlock": 7 | null},
    "expectedRuns": 3,
    "files": [{"file", "syntaxError": null|{"message", "line"}, "tests": [names]}],
    "tests": [{"file", "nodeid", "name", "runs": [run facts], "notRun", "countedInCoverage"}],
@@ -31,10 +39,18 @@ exit code/signal, the death note or crash stack when there is one), "collect-err
 Work is split into one share of files per core; a share's worker is restarted without the
 culprit when it dies or times out, so the other tests of a file still get their outcomes,
 and a restarting share hands half its files to a core that would otherwise idle.
+Each worker is confined by Landlock where the kernel has it (sandbox_landlock.py): it may
+write only beneath the request's sandbox folder, and read neither /proc nor `hide`.
+A `resume` request continues a run whose supervisor was killed (`status` says how), in the
+same sandbox: what the earlier attempts finished is read back from control/ and reported
+as it was, the test running at the death is blamed (execute_resume.py), and the rest runs;
+with `reportOnly` nothing runs and the rest is reported as not run. A supervisor stopped for
+running out of time (`outOfTime`) blames no one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import json
@@ -43,12 +59,15 @@ import selectors
 import signal
 import sys
 import time
-from typing import Any, Dict, List, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import sandbox
+import sandbox_landlock
 import semcoder_worker
+import execute_resume
 from execute_coverage import function_coverage
 from execute_inventory import inspect_test_file, shares
+from execute_keeper import fork_keeper
 from execute_ledger import Ledger
 from execute_workers import DUMP_WAIT_SEC, Share, Worker
 from sandbox_tree import process_in
@@ -59,11 +78,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Ours, not the project's: its addopts, plugins and markers must not change how tests run.
 INI = ("[pytest]\naddopts =\npython_files = test_*.py\npython_classes = Test\n"
        "python_functions = test\n")
+SUPERVISOR_KILLED = "the test supervisor was killed, likely by a test"
+OUT_OF_TIME = "the test supervisor did not finish within its budget"
+
+Emit = Callable[[Dict[str, Any]], None]
 
 
 class Supervisor:
-    def __init__(self, request: Dict[str, Any], isolation: sandbox.Isolation) -> None:
+    def __init__(self, request: Dict[str, Any], isolation: sandbox.Isolation,
+                 emit: Emit) -> None:
         self.request = request
+        self.emit = emit
+        resume = request.get("resume") or {}
+        self.attempt = int(resume.get("attempt", 1))
+        self.report_only = bool(resume.get("reportOnly"))
+        self.out_of_time = bool(resume.get("outOfTime"))
+        self.serial = False  # one worker: the earlier death could not be blamed on one test
         options = request["options"]
         self.timeout = float(options["testTimeoutSec"])
         self.reruns = int(options["reruns"])
@@ -88,9 +118,15 @@ class Supervisor:
         self.isolation = isolation
         self.targets = self._targets()
         self.inventory = {t["file"]: self._inspect(t["file"]) for t in request["tests"]}
+        self.journal = execute_resume.RecordsJournal(self.control, self.attempt, 1 + self.reruns)
         self.ledger = Ledger(self.inventory, self.reruns, self.timeout,
-                             Roots(self.repo, self.tests_dir, []))
+                             Roots(self.repo, self.tests_dir, []), on_done=self.journal.write)
+        if resume:
+            self.serial = execute_resume.resume(
+                self.ledger, self.journal, self.control, self.attempt,
+                str(resume.get("status") or "died"), blame=not self.out_of_time)
         self.env = self._env()
+        self.landlock_rules = self._landlock_rules()
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -124,11 +160,24 @@ class Supervisor:
         env.update(sandbox.guard_env(self.isolation, os.pathsep.join(roots)))
         return env
 
+    def _landlock_rules(self) -> Optional[List[sandbox_landlock.Rule]]:
+        """Workers write only beneath the sandbox; they read neither /proc nor the user's
+        checkout, except the interpreter and these helpers if they live there."""
+        if not self.isolation.landlock:
+            return None
+        keep = [HERE, sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+                self.env.get("PYTHONUSERBASE", ""), *sys.path]
+        return sandbox_landlock.policy([self.request["sandbox"]], self.request.get("hide", []),
+                                       sorted({p for p in keep if p}))
+
+    def close(self) -> None:
+        self.journal.close()
+
     # -- workers -------------------------------------------------------------------------
 
     def start(self, share: Share) -> None:
         share.generation += 1
-        tag = f"{share.index}-{share.generation}"
+        tag = f"{self.attempt}-{share.index}-{share.generation}"
         config_path = os.path.join(self.control, f"worker-{tag}.json")
         events_r, events_w = os.pipe()
         output_r, output_w = os.pipe()
@@ -138,6 +187,7 @@ class Supervisor:
             "reruns": self.reruns,
             "eventsFd": events_w,
             "faultFile": os.path.join(self.control, f"fault-{tag}.txt"),
+            "journal": os.path.join(self.control, f"journal-{tag}.jsonl"),
             "testTimeoutSec": self.timeout,
             "coverage": {
                 "dataFile": os.path.join(self.control, f"coverage-{tag}"),
@@ -156,11 +206,12 @@ class Supervisor:
             [sys.executable, os.path.join(HERE, "semcoder_worker.py"), config_path],
             cwd=self.repo, env=env, limits=self.limits, isolation=self.isolation,
             stdout_fd=output_w, stderr_fd=output_w, pass_fds=[events_w],
-            target=lambda: semcoder_worker.run_forked(config, env, paths, network))
+            target=lambda: semcoder_worker.run_forked(config, env, paths, network),
+            landlock_rules=self.landlock_rules)
         os.close(events_w)
         os.close(output_w)
         worker = Worker(share, contained, events_r, output_r, config["faultFile"],
-                        config["coverage"]["dataFile"])
+                        config["coverage"]["dataFile"], tag)
         worker.done_at_start = len(share.done)
         self.shares_started.add(share.index)
         self.coverage_files.append(worker.coverage_path)
@@ -209,7 +260,7 @@ class Supervisor:
                 self.selector.unregister(fd)
                 os.close(fd)
         del self.workers[worker.contained.pid]
-        sandbox.kill_strays(self.workers.keys())
+        sandbox.kill_strays(self.workers.keys(), self.holders())
 
     # -- main loop -----------------------------------------------------------------------
 
@@ -224,8 +275,11 @@ class Supervisor:
         valid = [t["file"] for t in self.request["tests"]
                  if self.inventory[t["file"]]["syntaxError"] is None]
         weights = {f: len(self.inventory[f]["tests"]) for f in valid}
-        workers = int(self.request["options"].get("workers") or _cpus())
-        pending = [Share(i, files) for i, files in enumerate(shares(valid, weights, workers))]
+        workers = 1 if self.serial else int(self.request["options"].get("workers") or _cpus())
+        pending = [Share(i, files) for i, files in enumerate(shares(valid, weights, workers))
+                   if not self.report_only]
+        for share in pending:  # what an earlier attempt finished is done already
+            share.done = {i for i in self.ledger.skip if i.split("::", 1)[0] in share.files}
         while True:
             now = time.monotonic()
             if now >= self.budget_end and not self.budget_spent:
@@ -299,9 +353,13 @@ class Supervisor:
         expected = 1 + self.reruns
         order = [t["file"] for t in self.request["tests"]]
         budget = float(self.request["options"]["budgetSec"]) if self.budget_spent else None
-        records, incomplete = self.ledger.close(order, budget)
+        why = None if not self.report_only else OUT_OF_TIME if self.out_of_time \
+            else SUPERVISOR_KILLED
+        records, incomplete = self.ledger.close(order, budget, why)
         contexts = [r.nodeid for r in records if r.stable(expected)]
-        coverage = function_coverage(self.coverage_files, self.request["pristine"], self.repo,
+        earlier = execute_resume.earlier_coverage(self.control, self.attempt)
+        coverage = function_coverage(earlier + self.coverage_files,
+                                     self.request["pristine"], self.repo,
                                      self.request["functions"], contexts, self.control)
         return {
             "isolation": self.isolation.to_json(),
@@ -331,17 +389,22 @@ def _cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def execute(request: Dict[str, Any], isolation: sandbox.Isolation) -> Dict[str, Any]:
+def execute(request: Dict[str, Any], probed: sandbox.Isolation, landlock: int,
+            emit: Emit) -> Dict[str, Any]:
     control = os.path.join(request["sandbox"], "control")  # made by the caller, like the rest
     with open(os.path.join(control, "pytest.ini"), "w", encoding="utf-8") as handle:
         handle.write(INI)
-    supervisor = Supervisor(request, isolation)
+    wanted = request["options"].get("landlock", True) is not False
+    isolation = dataclasses.replace(probed, landlock=landlock if wanted else 0)
+    supervisor = Supervisor(request, isolation, emit)
+    emit({"progress": "begin", "attempt": supervisor.attempt, "isolation": isolation.to_json()})
     try:
         supervisor.loop()
     finally:
         for worker in supervisor.workers.values():
             worker.contained.kill()
         sandbox.reap_all()
+        supervisor.close()
     return supervisor.result()
 
 
@@ -355,8 +418,11 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     sandbox.become_subreaper()
+    fork_keeper()
+    sandbox.become_subreaper()  # not inherited: the supervisor needs its own
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     probed: Dict[str, sandbox.Isolation] = {}
+    landlock = sandbox.landlock_abi()
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -365,14 +431,18 @@ def main() -> None:
             mode = request["options"].get("isolation", "auto")
             if mode not in probed:
                 probed[mode] = sandbox.probe_isolation(mode)
-            response = execute(request, probed[mode])
+            response = execute(request, probed[mode], landlock, _emit)
         except Exception as error:  # noqa: BLE001 - report it and serve the next request
             import traceback
 
             response = {"error": f"{type(error).__name__}: {error}",
                         "trace": traceback.format_exc()[-4000:]}
-        sys.stdout.write(json.dumps(response) + "\n")
-        sys.stdout.flush()
+        _emit(response)
+
+
+def _emit(message: Dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -61,9 +61,12 @@ def descendants(roots: Iterable[int]) -> List[int]:
 
 def process_in(contained: "Contained", inner_pid: int) -> Optional[int]:
     """Our view of the contained process that calls itself `inner_pid` (its pid inside its
-    PID namespace, when it has one), found through /proc/<pid>/status NSpid."""
-    if not contained.isolation.namespaces:
+    PID namespace, when it has one, found through /proc/<pid>/status NSpid), or None when it
+    is no longer one of ours."""
+    if not contained.isolation.holder:
         return contained.pid
+    if not contained.isolation.namespaces:
+        return inner_pid if inner_pid in descendants([contained.pid]) else None
     for pid in descendants([contained.pid]):
         try:
             with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
@@ -97,8 +100,10 @@ def kill_tree(roots: Sequence[int]) -> None:
             return
 
 
-def kill_strays(keep: Iterable[int]) -> int:
-    """Kills our children that are not in `keep` (orphans reparented to us), and their trees."""
+def kill_strays(keep: Iterable[int], known: Optional[Dict[int, "Contained"]] = None) -> int:
+    """Kills our children that are not in `keep` (orphans reparented to us), and their trees.
+    Reaps what exited meanwhile; a child in `known` gets its status recorded (a kept child
+    that exits now must not be reaped unseen: its caller would wait for it forever)."""
     keep = set(keep)
     killed = 0
     for _ in range(50):
@@ -108,7 +113,7 @@ def kill_strays(keep: Iterable[int]) -> int:
             break
         kill_tree(strays)
         killed += len(strays)
-        reap(None)
+        reap(known)
     return killed
 
 

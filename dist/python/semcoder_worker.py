@@ -4,12 +4,14 @@ Started by execute_tests.py through sandbox.spawn: a fork of the warm supervisor
 coverage.py already imported) that calls run_forked(); or, by hand, as
 `python semcoder_worker.py CONFIG`. Input, the JSON file CONFIG (or the same dict):
   {"files": ["/abs/tests/test_a.py"], "skip": ["test_a.py::test_x"], "reruns": 2,
-   "eventsFd": 3, "faultFile": "/abs/fault-0-1.txt", "testTimeoutSec": 10,
+   "eventsFd": 3, "faultFile": "/abs/fault-1-0-1.txt", "testTimeoutSec": 10,
+   "journal": "/abs/journal-1-0-1.jsonl",
    "coverage": {"dataFile": "/abs/cov-0-1", "include": ["/abs/repo/pkg/mod.py"]},
    "repoRoot": "/abs/repo", "testsRoot": "/abs/tests", "ini": "/abs/pytest.ini",
    "targets": {"test_a.py": "Cls.meth"}}
 Output: JSON lines on fd eventsFd, written and flushed as things happen, so a crash loses at
-most the line being written:
+most the line being written; each line goes to the journal file first, so what the worker was
+doing is known even when the supervisor dies before reading it (execute_resume.py):
   {"e": "hello", "pid": 2, "thread": 1234}
   {"e": "collecting", "file": "test_a.py"}
   {"e": "collect-error", "file": "test_a.py", "exc": {...facts}}
@@ -19,7 +21,9 @@ most the line being written:
    "durationMs": 1.5, "exc": {...facts} | null, "reason": "...", "xfail": false}
   {"e": "note", "kind": "os._exit", "detail": "os._exit(3)", "frames": [...]}
   {"e": "done", "exitCode": 0}
-Facts are described in semcoder_facts.py. A passing test is rerun in-process `reruns` times
+When the events can no longer be written, the worker exits: with EXIT_DESCRIPTORS (71) when
+its descriptor was closed under it (a test that ran os.closerange), else with 70 (the
+supervisor is gone). Facts are described in semcoder_facts.py. A passing test is rerun in-process `reruns` times
 right away (stopping at the first different outcome); each run is its own event. Coverage
 uses one dynamic context per test (its node id), so the supervisor can count only the tests
 that passed every run; it traces only while test functions and fixtures run, not pytest's own
@@ -30,6 +34,7 @@ does not change its neighbours' outcomes.
 
 from __future__ import annotations
 
+import errno
 import faulthandler
 import json
 import os
@@ -37,7 +42,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
 
@@ -46,27 +51,43 @@ from semcoder_state import (ProcessState, arm_faulthandler, fault_offset, instal
                             real_exit)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+EXIT_DESCRIPTORS = 71
 GUARD_DIR = os.path.join(HERE, "sandbox_site")
 # The supervisor's modules: gone from a forked worker, so none can shadow a user's module.
-SUPERVISOR_MODULES = ("sandbox", "sandbox_process", "sandbox_tree", "execute_tests",
-                      "execute_workers", "execute_ledger", "execute_inventory",
-                      "execute_coverage", "execute_probe")
+SUPERVISOR_MODULES = ("sandbox", "sandbox_process", "sandbox_tree", "sandbox_landlock",
+                      "sandbox_linux", "execute_tests", "execute_workers", "execute_ledger",
+                      "execute_inventory", "execute_coverage", "execute_probe",
+                      "execute_keeper", "execute_resume")
 
 
 class Events:
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, fd: int, journal: Optional[str]) -> None:
         self.pid = os.getpid()
+        fds = [fd]
+        if journal:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+            fds.insert(0, os.open(journal, flags, 0o600))  # the journal first: it survives us
+        # What each descriptor is: a test that closed it may have had the number reused.
+        self.fds = [(n, _identity(n)) for n in fds]
 
     def emit(self, event: Dict[str, Any]) -> None:
         if os.getpid() != self.pid:
             return  # a process forked by a test: not the worker speaking
         data = (json.dumps(event, default=str) + "\n").encode()
         try:
-            while data:
-                data = data[os.write(self.fd, data):]
-        except OSError:
-            real_exit(70)  # the supervisor is gone
+            for fd, identity in self.fds:
+                if _identity(fd) != identity:
+                    raise OSError(errno.EBADF, "descriptor replaced")
+                rest = data
+                while rest:
+                    rest = rest[os.write(fd, rest):]
+        except OSError as error:
+            real_exit(EXIT_DESCRIPTORS if error.errno == errno.EBADF else 70)
+
+
+def _identity(fd: int) -> Tuple[int, int]:
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino
 
 
 class _Caught:
@@ -252,6 +273,7 @@ class Plugin:
             raise
         except BaseException as caught:  # noqa: BLE001 - SystemExit too, like pytest
             error = caught
+        _record_phases(item, {"setup": phase == "call", "call": error is None})
         try:
             item.ihook.pytest_runtest_teardown(item=item, nextitem=nextitem)
         except aborting:
@@ -317,6 +339,17 @@ class Plugin:
         return self.sources[name]
 
 
+def _record_phases(item: Any, passed: Dict[str, bool]) -> None:
+    """What the reports a rerun does not build would have left for fixtures to read:
+    pytest's tmp_path reads (and deletes) each phase's result in its teardown (pytest 7.3+),
+    and failed with a KeyError on the second rerun."""
+    try:
+        from _pytest.tmpdir import tmppath_result_key
+    except ImportError:
+        return
+    item.stash.setdefault(tmppath_result_key, {}).update(passed)
+
+
 def make_coverage(config: Dict[str, Any]) -> Any:
     import coverage
 
@@ -344,7 +377,7 @@ def pytest_args(config: Dict[str, Any]) -> List[str]:
 
 
 def run(config: Dict[str, Any]) -> None:
-    events = Events(int(config["eventsFd"]))
+    events = Events(int(config["eventsFd"]), config.get("journal"))
     events.emit({"e": "hello", "pid": os.getpid(), "thread": threading.get_ident()})
     import _pytest
     import pluggy

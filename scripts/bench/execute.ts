@@ -106,7 +106,10 @@ try {
       const bad = result.tests.filter((t) => t.outcome !== 'passed');
       assert.equal(bad.length, 0, JSON.stringify(bad.slice(0, 3)));
       assert.ok(Object.values(result.coverage).every((c) => c.lines.covered === c.lines.total));
-      isolation = `${result.isolation.network} network, ${result.isolation.processes}`;
+      const landlock = result.isolation.landlock
+        ? `Landlock ABI ${result.isolation.landlock}`
+        : 'no Landlock';
+      isolation = `${result.isolation.network} network, ${result.isolation.processes}, ${landlock}`;
       if (round > 0) {
         baseline.push(bareSeconds);
         executed.push(seconds);

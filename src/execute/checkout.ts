@@ -1,7 +1,8 @@
 // The trees tests run in: a pristine checkout of `head` read from git objects (never from
 // the user's working tree), and a throwaway copy of it per run.
 import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { UsageError, errorMessage } from '../errors.js';
@@ -37,6 +38,39 @@ export async function checkoutTree(repoDir: string, head: string, dest: string):
   await git(repoDir, ['checkout-index', '--all', '--force', `--prefix=${dest}${path.sep}`], env);
   await rm(env.GIT_INDEX_FILE, { force: true });
   return sha;
+}
+
+/**
+ * The paths of the user's repository that tests must not read: its working tree (the tests
+ * have a copy of head) and its git folder, which may hold a token (actions/checkout keeps
+ * one in .git/config) and, for a linked worktree, lives elsewhere.
+ */
+export async function gitDirs(repoDir: string): Promise<string[]> {
+  const found = new Set([await realpath(repoDir)]);
+  for (const args of [['--show-toplevel'], ['--git-common-dir']]) {
+    try {
+      const dir = await git(repoDir, ['rev-parse', ...args]);
+      if (dir) found.add(await realpath(path.resolve(repoDir, dir)));
+    } catch {
+      // not a git checkout after all: the folder itself is what there is to hide
+    }
+  }
+  return [...found];
+}
+
+/**
+ * Where the sandboxes go: the system's temporary folder, unless it lies inside the
+ * checkout (TMPDIR set to a folder of the workspace), where tests would be allowed to write
+ * and the user's `git status` would see them.
+ */
+export async function sandboxParent(repoDir: string): Promise<string> {
+  const repo = await realpath(repoDir);
+  const inside = (dir: string) => dir === repo || dir.startsWith(repo + path.sep);
+  for (const candidate of [os.tmpdir(), '/tmp', '/var/tmp']) {
+    const dir = await realpath(candidate).catch(() => null);
+    if (dir && !inside(dir)) return dir;
+  }
+  return os.tmpdir();
 }
 
 /**

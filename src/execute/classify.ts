@@ -7,7 +7,9 @@
 //             interpreter died there;
 // test-error  the test itself is broken: collection/import errors elsewhere, fixture errors,
 //             exceptions raised by the test body without reaching the module under test,
-//             a test that skipped itself, an interpreter death the test caused;
+//             a test that skipped itself, an interpreter death the test caused (it left a
+//             note: os._exit, a kill of its own process or its parent; it closed the
+//             worker's own descriptors), the supervisor killed while it alone was running;
 // timeout     the per-test limit (or the total budget) ran out;
 // flaky       passed on the first run, then something else on a rerun;
 // invalid     the file does not parse (never run).
@@ -117,6 +119,7 @@ function failedAssertion(exc: ExceptionFacts): Verdict {
     // `assert x, "why"`: pytest puts the test's own explanation first.
     const first = oneLine(exc.message);
     if (first && !first.startsWith('assert ')) message += `: ${first}`;
+    message = oneLine(message);
   } else {
     message = `AssertionError: ${oneLine(exc.message) || 'assertion failed'}`;
   }
@@ -173,7 +176,17 @@ function timedOut(run: TimeoutRun, ctx: ClassifyContext): Verdict {
   };
 }
 
+function supervisorKilled(run: DiedRun): Verdict {
+  const when = run.phase === 'collect' ? 'its file was imported' : 'this test ran';
+  return {
+    outcome: 'test-error',
+    message: `the test supervisor died while ${when} (${run.status}), likely killed by the test`,
+    exception: { type: 'SupervisorKilled', message: run.status },
+  };
+}
+
 function died(run: DiedRun, ctx: ClassifyContext): Verdict {
+  if (run.supervisorKilled) return supervisorKilled(run);
   const frames = run.note?.frames ?? run.fault?.frames ?? [];
   const frame = focusFrame(frames, ctx.target);
   const how = [run.note?.detail, run.fault?.headline].filter(Boolean).join(', ');
@@ -184,7 +197,8 @@ function died(run: DiedRun, ctx: ClassifyContext): Verdict {
   let outcome: Outcome;
   if (run.giveUp) outcome = 'test-error';
   else if (inModule(frames, ctx.target)) outcome = 'error';
-  else if (frames.some((f) => f.where === 'test') || run.phase === 'collect') {
+  else if (frames.some((f) => f.where === 'test') || run.phase === 'collect' || run.note) {
+    // A note outside the module under test: the test (or its helpers) ended the process.
     outcome = 'test-error';
   } else outcome = 'error'; // it died running code and left no trace: blame the code
   return {

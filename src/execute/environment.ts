@@ -48,13 +48,33 @@ export function sandboxEnv(
 }
 
 /**
- * Replaces the values of secret-looking variables of `source` in text. Tests never receive
- * them; this keeps a secret out of reports even if one reached a test some other way.
+ * Replaces, in text, the values of secret-looking variables of `source` and the `explicit`
+ * secrets (an API key given as a flag, which no variable holds). Tests never receive them;
+ * this keeps a secret out of reports even if one reached a test some other way (a test that
+ * read it from another process and put it in an assertion's actual value).
  */
-export function redactor(source: NodeJS.ProcessEnv): (text: string) => string {
-  const secrets = Object.entries(source)
-    .filter(([name, value]) => looksSecret(name) && value !== undefined && value.length >= 6)
-    .map(([, value]) => value!)
+export function redactor(
+  source: NodeJS.ProcessEnv,
+  explicit: ReadonlyArray<string | undefined> = [],
+): (text: string) => string {
+  const fromEnv = Object.entries(source)
+    .filter(([name]) => looksSecret(name))
+    .map(([, value]) => value);
+  // Shorter values would redact ordinary words; no real key or token is that short.
+  const secrets = [...new Set([...fromEnv, ...explicit])]
+    .filter((value): value is string => value !== undefined && value.length >= 6)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+/** `value` with `redact` applied to every string in it, however deep. */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactStrings(item, redact)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]),
+    ) as T;
+  }
+  return value;
 }

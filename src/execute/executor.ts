@@ -1,13 +1,12 @@
 // The sandboxed test executor: generated pytest files in, outcomes and coverage out.
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { checkoutTree, copyTree, removeTree } from './checkout.js';
+import { checkoutTree, copyTree, gitDirs, removeTree, sandboxParent } from './checkout.js';
 import { classifyTest } from './classify.js';
-import { checkPassEnv, redactor, sandboxEnv } from './environment.js';
-import type { TestFacts } from './facts.js';
+import { checkPassEnv, redactor, redactStrings, sandboxEnv } from './environment.js';
+import type { SupervisorOutput, TestFacts } from './facts.js';
 import { checkInterpreter, type Interpreter } from './interpreter.js';
-import { Supervisor, type SupervisorRequest } from './supervisor.js';
+import { Supervisor, SupervisorDied, type SupervisorRequest } from './supervisor.js';
 import {
   DEFAULT_EXECUTE_OPTIONS,
   type ExecuteOptions,
@@ -38,28 +37,47 @@ export class Executor {
     interpreter: Interpreter,
     private readonly options: ExecuteOptions,
     private readonly env: Record<string, string>,
+    /** The user's checkout and git folder: tests may not read them (with Landlock). */
+    private readonly hide: string[],
   ) {
-    this.redact = redactor(process.env);
+    this.redact = redactor(process.env, options.secrets ?? []);
     this.supervisor = new Supervisor(interpreter.executable, env);
     this.supervisor.start();
   }
 
   /**
-   * Checks the interpreter (a UsageError naming it, and the pip command, when pytest or
-   * coverage.py >= 7.5 is missing) and prepares a pristine tree of `head` read from git.
+   * Checks that the interpreter can run the tests: a UsageError naming it, and the pip
+   * command, when pytest or coverage.py >= 7.5 is missing. Start it early (beside change
+   * detection) so a run stops before any model request; `create` takes its promise.
    */
-  static async create(repoDir: string, head: string, options: ExecuteOptions): Promise<Executor> {
+  static async checkInterpreter(
+    options: Pick<ExecuteOptions, 'python' | 'passEnv'>,
+  ): Promise<Interpreter> {
     checkPassEnv(options.passEnv);
     // The probe sees the user's HOME (to find a --user site), never their secrets.
     const probeEnv = sandboxEnv(process.env, options.passEnv, null);
     if (process.env.HOME) probeEnv.HOME = process.env.HOME;
-    const interpreter = await checkInterpreter(options.python, probeEnv);
+    return checkInterpreter(options.python, probeEnv);
+  }
+
+  /**
+   * Checks the interpreter (unless `checked` is the promise of an earlier check) and
+   * prepares a pristine tree of `head` read from git, outside the checkout.
+   */
+  static async create(
+    repoDir: string,
+    head: string,
+    options: ExecuteOptions,
+    checked?: Interpreter | Promise<Interpreter>,
+  ): Promise<Executor> {
+    const interpreter = await (checked ?? Executor.checkInterpreter(options));
     const env = sandboxEnv(process.env, options.passEnv, interpreter.userBase);
-    const base = await mkdtemp(path.join(os.tmpdir(), 'semcoder-exec-'));
+    const base = await mkdtemp(path.join(await sandboxParent(repoDir), 'semcoder-exec-'));
     try {
       const pristine = path.join(base, 'pristine');
       const sha = await checkoutTree(repoDir, head, pristine);
-      return new Executor(base, pristine, sha, interpreter, options, env);
+      const hide = await gitDirs(repoDir);
+      return new Executor(base, pristine, sha, interpreter, options, env, hide);
     } catch (error) {
       await removeTree(base);
       throw error;
@@ -87,7 +105,7 @@ export class Executor {
       for (const test of tests) {
         await writeFile(path.join(sandbox, 'tests', test.name), test.content);
       }
-      const output = await this.supervisor.run(this.request(sandbox, functions, tests));
+      const output = await this.supervise(this.request(sandbox, functions, tests));
       const byFile = new Map(tests.map((t) => [t.name, t.functionId]));
       const byId = new Map(functions.map((fn) => [fn.id, fn]));
       const results = output.tests.map((facts) => {
@@ -106,6 +124,31 @@ export class Executor {
       const removal = removeTree(sandbox).catch(() => undefined);
       this.removals.add(removal);
       void removal.then(() => this.removals.delete(removal));
+    }
+  }
+
+  /**
+   * Runs a request. When the supervisor dies under it (a test found its pid and killed it),
+   * a new one resumes the run in the same sandbox: what finished keeps its outcome, the test
+   * running at the death is blamed, the rest runs once more; after a second death (or when
+   * the budget is spent) a last one only reports, the rest as not run.
+   */
+  private async supervise(request: SupervisorRequest): Promise<SupervisorOutput> {
+    const started = Date.now();
+    let current = request;
+    for (let attempt = 2; ; attempt++) {
+      try {
+        return await this.supervisor.run(current);
+      } catch (error) {
+        if (!(error instanceof SupervisorDied) || current.resume?.reportOnly) throw error;
+        const reportOnly = attempt > 2 || error.outOfTime;
+        const left = request.options.budgetSec - (Date.now() - started) / 1000;
+        current = {
+          ...request,
+          resume: { attempt, reportOnly, status: error.status, outOfTime: error.outOfTime },
+          options: { ...request.options, budgetSec: reportOnly ? 60 : Math.max(1, left) },
+        };
+      }
     }
   }
 
@@ -128,6 +171,7 @@ export class Executor {
       pristine: this.pristine,
       env: this.env,
       tests: tests.map((t) => ({ file: t.name, functionId: t.functionId })),
+      hide: this.hide,
       functions: functions.map((fn) => ({
         id: fn.id,
         file: fn.file,
@@ -147,6 +191,7 @@ export class Executor {
         processes: o.maxProcesses,
         outputBytes: o.outputBytes,
         isolation: o.isolation,
+        landlock: o.landlock,
       },
     };
   }
@@ -157,7 +202,8 @@ export class Executor {
     target: TargetFunction | undefined,
     output: { expectedRuns: number; incomplete: string | null },
   ): TestResult {
-    const verdict = classifyTest(facts, {
+    // Redacted before messages are built and capped: a cap must not cut a secret in half.
+    const verdict = classifyTest(redactStrings(facts, this.redact), {
       target: target ?? { file: '', qualname: '', start: 0, end: 0 },
       expectedRuns: output.expectedRuns,
       incomplete: output.incomplete,

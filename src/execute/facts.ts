@@ -1,6 +1,6 @@
 // The supervisor's output (src/python/execute_tests.py): facts about each run, no verdicts.
 // classify.ts turns them into outcomes. Field names mirror the Python side.
-import type { FunctionCoverage } from './types.js';
+import type { FunctionCoverage, IsolationInfo } from './types.js';
 
 export interface Frame {
   /** Relative to the checkout (`where: 'repo'`) or the tests folder ('test'); absolute for 'lib'. */
@@ -92,6 +92,8 @@ export interface DiedRun extends RunBase {
   stuck: boolean;
   /** The worker kept dying before reaching this test; it was given up. */
   giveUp?: boolean;
+  /** Not the test process: the supervisor of every test was killed while this test ran. */
+  supervisorKilled?: boolean;
 }
 
 export interface CollectErrorRun extends RunBase {
@@ -120,14 +122,18 @@ export interface TestFacts {
   countedInCoverage: boolean;
 }
 
+/** A test file as the supervisor inspected it before running anything. */
+export interface InventoryFile {
+  file: string;
+  syntaxError: { message: string; line: number | null } | null;
+  /** Test names in the file, parameters not expanded. */
+  tests: string[];
+}
+
 export interface SupervisorOutput {
-  isolation: { network: 'namespace' | 'guard'; processes: string };
+  isolation: IsolationInfo;
   expectedRuns: number;
-  files: Array<{
-    file: string;
-    syntaxError: { message: string; line: number | null } | null;
-    tests: string[];
-  }>;
+  files: InventoryFile[];
   tests: TestFacts[];
   coverage: Record<string, FunctionCoverage>;
   incomplete: string | null;
@@ -146,15 +152,18 @@ export function parseSupervisorOutput(line: string): SupervisorOutput {
   if (!Array.isArray(value.tests) || typeof value.coverage !== 'object' || !value.isolation) {
     throw problem('lacks tests, coverage or isolation');
   }
-  for (const test of value.tests) {
-    if (typeof test.nodeid !== 'string' || !Array.isArray(test.runs)) {
-      throw problem('has a test without a node id or runs');
-    }
-    for (const run of test.runs) {
-      if (!(RUN_OUTCOMES as readonly string[]).includes(run.outcome)) {
-        throw problem(`has an unknown run outcome ${JSON.stringify(run.outcome)}`);
-      }
+  for (const test of value.tests) checkTestFacts(test, problem);
+  return value as SupervisorOutput;
+}
+
+/** Throws problem(...) unless `test` has the shape of TestFacts. */
+export function checkTestFacts(test: TestFacts, problem: (what: string) => Error): void {
+  if (typeof test?.nodeid !== 'string' || !Array.isArray(test.runs)) {
+    throw problem('has a test without a node id or runs');
+  }
+  for (const run of test.runs) {
+    if (!(RUN_OUTCOMES as readonly string[]).includes(run.outcome)) {
+      throw problem(`has an unknown run outcome ${JSON.stringify(run.outcome)}`);
     }
   }
-  return value as SupervisorOutput;
 }

@@ -1,6 +1,7 @@
 // The Python supervisor (src/python/execute_tests.py): one long-lived process per Executor.
 // It imports pytest and coverage.py once and forks its workers from that warm state, so a
-// run pays neither interpreter nor import start-up. Requests and reports are JSON lines.
+// run pays neither interpreter nor import start-up. Requests, progress and reports are JSON
+// lines.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pythonHelper } from '../python-helpers.js';
@@ -13,6 +14,14 @@ export interface SupervisorRequest {
   env: Record<string, string>;
   tests: Array<{ file: string; functionId: string }>;
   functions: TargetFunction[];
+  /** Paths tests may not read where Landlock is applied (the user's checkout). */
+  hide?: string[];
+  /**
+   * Continues a run whose supervisor died (`status` says how), in the same sandbox: what
+   * finished is reported as it was, the test running at the death is blamed, the rest runs
+   * (or, with reportOnly, is reported as not run).
+   */
+  resume?: { attempt: number; reportOnly: boolean; status: string; outOfTime: boolean };
   options: {
     testTimeoutSec: number;
     budgetSec: number;
@@ -23,7 +32,21 @@ export interface SupervisorRequest {
     processes: number;
     outputBytes: number;
     isolation: 'auto' | 'portable';
+    landlock: boolean;
   };
+}
+
+/** The supervisor died (or was stopped) after it began a request: a resume can recover. */
+export class SupervisorDied extends Error {
+  constructor(
+    message: string,
+    /** How it ended, e.g. 'killed by SIGKILL'. */
+    readonly status: string,
+    /** It was stopped by the watchdog: the budget is spent, nothing more should run. */
+    readonly outOfTime: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** Beyond the budget, how long the supervisor may take to report before it is stopped. */
@@ -34,6 +57,8 @@ interface Pending {
   resolve: (output: SupervisorOutput) => void;
   reject: (error: Error) => void;
   watchdog: NodeJS.Timeout;
+  /** The supervisor said it began the request (its sandbox holds what it did since). */
+  began: boolean;
 }
 
 export class Supervisor {
@@ -69,9 +94,12 @@ export class Supervisor {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-STDERR_CAP);
     });
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
-    child.on('error', (error) => this.onExit(`could not start ${this.python}: ${error.message}`));
+    child.on('error', (error) =>
+      this.onExit(`could not start ${this.python}: ${error.message}`, 'not started'),
+    );
     child.on('close', (code, signal) => {
-      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`);
+      const status = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      if (this.child === child) this.onExit(`exited (${signal ?? `code ${code}`})`, status);
     });
   }
 
@@ -83,14 +111,14 @@ export class Supervisor {
     return new Promise((resolve, reject) => {
       const watchdog = setTimeout(
         () => {
-          this.fail(
-            new Error('the test supervisor did not finish within its budget; it was stopped'),
-          );
+          const why = 'the test supervisor did not finish within its budget; it was stopped';
+          const pending = this.pending;
+          this.fail(pending?.began ? new SupervisorDied(why, why, true) : new Error(why));
           this.kill(child);
         },
         request.options.budgetSec * 1000 + GRACE_MS,
       );
-      this.pending = { resolve, reject, watchdog };
+      this.pending = { resolve, reject, watchdog, began: false };
       child.stdin.write(`${JSON.stringify(request)}\n`);
     });
   }
@@ -110,6 +138,15 @@ export class Supervisor {
   private onLine(line: string): void {
     const pending = this.pending;
     if (!pending || !line.trim()) return;
+    try {
+      const message = JSON.parse(line) as { progress?: unknown };
+      if (message.progress !== undefined) {
+        if (message.progress === 'begin') pending.began = true;
+        return;
+      }
+    } catch {
+      // not progress: the report below says what is wrong with it
+    }
     this.pending = null;
     clearTimeout(pending.watchdog);
     try {
@@ -126,10 +163,13 @@ export class Supervisor {
     }
   }
 
-  private onExit(how: string): void {
+  private onExit(how: string, status: string): void {
     this.child = null;
     const detail = this.stderr.trim().split('\n').slice(-8).join('\n');
-    this.fail(new Error(`the test supervisor ${how}${detail ? `: ${detail}` : ''}`));
+    const message = `the test supervisor ${how}${detail ? `: ${detail}` : ''}`;
+    this.fail(
+      this.pending?.began ? new SupervisorDied(message, status, false) : new Error(message),
+    );
   }
 
   private fail(error: Error): void {

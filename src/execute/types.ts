@@ -92,6 +92,17 @@ export interface ExecuteOptions {
    * 'portable': always the fallback (child subreaper + in-process network guard).
    */
   isolation?: 'auto' | 'portable';
+  /**
+   * Confine tests with Landlock where the kernel has it (default true); false gives what
+   * kernels without Landlock get.
+   */
+  landlock?: boolean;
+  /**
+   * Secret values to keep out of results besides those of secret-looking environment
+   * variables (an API key given as a flag; undefined entries are ignored). Tests never see
+   * them either way.
+   */
+  secrets?: Array<string | undefined>;
 }
 
 const GIB = 1024 ** 3;
@@ -109,13 +120,25 @@ export const DEFAULT_EXECUTE_OPTIONS: Required<Omit<ExecuteOptions, 'workers'>> 
   maxProcesses: 512,
   outputBytes: 64 * 1024,
   isolation: 'auto',
+  landlock: true,
+  secrets: [],
 };
+
+/** How the tests were contained (the report's `sandbox`). */
+export interface IsolationInfo {
+  /** 'namespace': a network namespace with only loopback; 'guard': the in-process guard. */
+  network: 'namespace' | 'guard';
+  /** 'pid-namespace' | 'subreaper' | 'process-group'. */
+  processes: string;
+  /** The Landlock ABI applied to the tests (filesystem, and from 6 signals), or null. */
+  landlock: number | null;
+}
 
 export interface ExecuteResult {
   tests: TestResult[];
   coverage: Record<string, FunctionCoverage>;
   /** Why some tests did not run (e.g. the budget ran out), or null. */
   incomplete: string | null;
-  isolation: { network: 'namespace' | 'guard'; processes: string };
+  isolation: IsolationInfo;
   durationMs: number;
 }

@@ -8,20 +8,33 @@ on a share whose workers keep dying without a culprit, and lists the tests that 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from execute_workers import EXIT_GRACE_SEC, MAX_STRIKES, Share, TestRecord, Worker, status_text
 from semcoder_facts import Roots
 
+# semcoder_worker.py's exit code when its event descriptor was closed under it.
+EXIT_DESCRIPTORS = 71
+
 
 class Ledger:
     def __init__(self, inventory: Dict[str, Dict[str, Any]], reruns: int, timeout: float,
-                 roots: Roots) -> None:
+                 roots: Roots, on_done: Optional[Callable[[TestRecord], None]] = None,
+                 skip: Optional[Set[str]] = None) -> None:
         self.inventory = inventory
         self.reruns = reruns
         self.timeout = timeout
         self.roots = roots
         self.records: Dict[str, TestRecord] = {}
+        # Called once per test whose record is final (the supervisor streams it).
+        self.on_done = on_done
+        # Tests an earlier attempt of the run finished: neither run nor reported here.
+        self.skip = skip or set()
+
+    def finish(self, share: Share, nodeid: str) -> None:
+        share.done.add(nodeid)
+        if self.on_done is not None and nodeid in self.records:
+            self.on_done(self.records[nodeid])
 
     def record(self, nodeid: str) -> TestRecord:
         if nodeid not in self.records:
@@ -62,7 +75,7 @@ class Ledger:
             run = {k: v for k, v in event.items() if k not in ("e", "id")}
             self.record(nodeid).runs.append(run)
             if run.get("outcome") != "passed" or int(run.get("run", 0)) >= self.reruns:
-                share.done.add(nodeid)
+                self.finish(share, nodeid)
             worker.current, worker.state = None, "between"
             worker.deadline = now + self.timeout
         elif kind == "note":
@@ -77,9 +90,9 @@ class Ledger:
         known = [i for i in share.collected or [] if i.split("::", 1)[0] == file]
         names = known or [f"{file}::{n}" for n in self.inventory[file]["tests"]] or [file]
         for nodeid in names:
-            if nodeid not in share.done:
+            if nodeid not in share.done and nodeid not in self.skip:
                 self.record(nodeid).runs.append(dict(run))
-                share.done.add(nodeid)
+                self.finish(share, nodeid)
 
     def settle_exit(self, worker: Worker, now: float) -> None:
         """A worker ended: the test or file it was in gets the death or the timeout."""
@@ -88,7 +101,7 @@ class Ledger:
         if worker.state == "running" and worker.current is not None:
             nodeid, _ = worker.current
             self.record(nodeid).runs.append(culprit)
-            share.done.add(nodeid)
+            self.finish(share, nodeid)
         elif worker.state == "collecting" and worker.collecting is not None:
             self.fail_file(share, worker.collecting, culprit)
         elif share.has_work() and len(share.done) == worker.done_at_start \
@@ -107,6 +120,9 @@ class Ledger:
             return {"outcome": "timeout", "phase": phase, "durationMs": elapsed,
                     "budget": budget, "timeoutSec": self.timeout, "frames": frames}
         note = worker.note
+        if note is None and worker.contained.exit_code == EXIT_DESCRIPTORS:
+            note = {"kind": "closed-descriptors", "frames": [],
+                    "detail": "the test closed the test process's own file descriptors"}
         return {
             "outcome": "died", "phase": phase, "durationMs": elapsed,
             "status": status_text(worker.contained),
@@ -123,11 +139,13 @@ class Ledger:
             self.fail_file(share, file, dict(culprit, giveUp=True))
 
     def close(
-        self, order: List[str], budget: Optional[float]
+        self, order: List[str], budget: Optional[float], why: Optional[str] = None
     ) -> Tuple[List[TestRecord], Optional[str]]:
         """Every test of every file in `order` gets a record: invalid files their syntax
         error, files never collected their inventory as not run. `budget` is set when the
-        time budget ran out. Returns the records in file order, and why some did not run."""
+        time budget ran out; `why`, when something else stopped the run before every file
+        was collected (a dead supervisor): then every inventory test without a record is
+        not run. Returns the records in file order, and why some did not run."""
         for file in order:
             info = self.inventory[file]
             if info["syntaxError"] is not None:
@@ -136,7 +154,13 @@ class Ledger:
                     invalid = {"outcome": "invalid", "phase": "collect",
                                "syntaxError": info["syntaxError"]}
                     self.record(nodeid).runs.append(invalid)
-            elif not any(r.file == file for r in self.records.values()):
+            elif why is not None:
+                for name in info["tests"]:
+                    nodeid = f"{file}::{name}"
+                    if not any(n == nodeid or n.startswith(nodeid + "[") for n in self.records):
+                        self.record(nodeid)
+            elif not any(r.file == file for r in self.records.values()) and \
+                    not any(nodeid.split("::", 1)[0] == file for nodeid in self.skip):
                 for name in info["tests"]:
                     self.record(f"{file}::{name}")
         missing = 0
@@ -147,7 +171,7 @@ class Ledger:
         incomplete = None
         if missing:
             why = (f"the time budget of {budget:g} s ran out" if budget is not None
-                   else "their worker could not run them")
+                   else why or "their worker could not run them")
             incomplete = f"{missing} test(s) did not run: {why}"
         rank = {f: i for i, f in enumerate(order)}
         records = sorted(self.records.values(), key=lambda r: rank.get(r.file, len(rank)))

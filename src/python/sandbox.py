@@ -27,11 +27,14 @@ Command line (one contained run, for callers that are not Python):
                       "durationMs": n, "isolation": {"network": ..., "processes": ...}}
 
 Isolation, best first: a network namespace holding only a loopback interface, and a PID
-namespace per child whose init (a small fork of this process) takes every descendant down
-with it. Where namespaces are not allowed (unprivileged user namespaces are disabled on
-GitHub's Ubuntu runners), the caller becomes a child subreaper so orphans that start a new
-session are reparented to it and can be killed, and the network guard (sitecustomize in
-sandbox_site/) refuses outbound connections in every Python process of the sandbox.
+namespace per child (with its own /proc where the kernel allows mounting one) whose init
+(a small fork of this process) takes every descendant down with it. Where namespaces are not
+allowed (unprivileged user namespaces are disabled on GitHub's Ubuntu runners), the caller
+becomes a child subreaper so orphans that start a new session are reparented to it and can
+be killed, and the network guard (sitecustomize in sandbox_site/) refuses outbound
+connections in every Python process of the sandbox. In both, a caller that passes Landlock
+rules (sandbox_landlock.py) confines what the process may read, write and signal, where the
+kernel has Landlock; the executor does, the command line below does not.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Mapping, Optional, Sequence
 
+import sandbox_landlock
 from sandbox_process import (GIB, MIB, Contained, Isolation, Limits,  # noqa: F401
-                             become_subreaper, probe_isolation, spawn)
+                             become_subreaper, landlock_abi, probe_isolation, spawn)
 from sandbox_tree import descendants, kill_strays, kill_tree, reap, reap_all  # noqa: F401
 
 GUARD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_site")
@@ -155,8 +159,11 @@ def run_contained(
     isolation: Isolation,
     timeout_sec: float,
     stdin_data: bytes = b"",
+    landlock_rules: Optional[Sequence[sandbox_landlock.Rule]] = None,
 ) -> Completed:
     """Runs argv contained, waits at most timeout_sec, and leaves no process behind.
+    With `landlock_rules` (sandbox_landlock.policy()), the process is confined by Landlock
+    at the ABI `isolation.landlock` names (0: not at all).
 
     One at a time per calling process: it reaps, and kills, every other child the caller
     has (orphans of the run are reparented to the caller). To run several at once, use
@@ -165,7 +172,7 @@ def run_contained(
     err_r, err_w = os.pipe()
     in_r = _stdin_source(stdin_data)
     child = spawn(argv, cwd=cwd, env=env, limits=limits, isolation=isolation,
-                  stdout_fd=out_w, stderr_fd=err_w, stdin_fd=in_r)
+                  stdout_fd=out_w, stderr_fd=err_w, stdin_fd=in_r, landlock_rules=landlock_rules)
     for fd in (out_w, err_w, in_r):
         os.close(fd)
     caps = {out_r: OutputCap(limits.output_bytes), err_r: OutputCap(limits.output_bytes)}

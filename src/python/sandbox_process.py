@@ -1,40 +1,40 @@
-"""Process mechanics of the sandbox: namespaces, limits, spawning, killing, reaping.
+"""Process mechanics of the sandbox: limits, spawning into namespaces and Landlock, killing.
 
-Linux first (ctypes for prctl and unshare, since os.unshare is Python 3.12+); elsewhere only
+Linux first (the system calls and namespaces are in sandbox_linux.py); elsewhere only
 process groups and resource limits apply. The policy and the documented entry points are in
 sandbox.py; this module has no JSON input or output.
+
+On Linux the contained process never is our direct child: a small holder (a fork of this
+process) sits between, and mirrors its exit status. A test that kills its parent
+(`os.kill(os.getppid(), SIGKILL)`) then kills only the holder, the process dies with it
+(PDEATHSIG), and the caller sees one more death of a contained process, not its own.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import os
 import resource
 import shutil
 import signal
-import socket
 import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
+import sandbox_landlock
+from sandbox_linux import (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, Isolation,  # noqa: F401
+                           _prctl, enter_namespaces, landlock_abi, mount_private_proc,
+                           probe_isolation)
 from sandbox_tree import kill_tree, send_signal
 
 GIB = 1 << 30
 MIB = 1 << 20
 
-# Linux constants (include/uapi/linux/sched.h, prctl.h, sockios.h, if.h).
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
-SIOCGIFFLAGS = 0x8913
-SIOCSIFFLAGS = 0x8914
-IFF_UP = 0x1
+
+def become_subreaper() -> bool:
+    """Orphans of our descendants are reparented to us (so we can kill and reap them)."""
+    return _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
 @dataclass
@@ -48,103 +48,6 @@ class Limits:
     processes: int = 512
     cpu_sec: Optional[int] = None  # RLIMIT_CPU backstop for the wall-clock timeouts
     output_bytes: int = 1 * MIB  # captured output kept per stream
-
-
-@dataclass
-class Isolation:
-    network: str  # "namespace" | "guard"
-    processes: str  # "pid-namespace" | "subreaper" | "process-group"
-    user_namespace: bool = False
-
-    @property
-    def namespaces(self) -> bool:
-        return self.processes == "pid-namespace"
-
-    def to_json(self) -> Dict[str, str]:
-        return {"network": self.network, "processes": self.processes}
-
-
-# --- Linux system calls through ctypes (os.unshare is Python 3.12+) -----------------------
-
-_libc: Optional[ctypes.CDLL] = None
-
-
-def _c() -> Optional[ctypes.CDLL]:
-    global _libc
-    if _libc is None and sys.platform.startswith("linux"):
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    return _libc
-
-
-def _prctl(option: int, value: int) -> bool:
-    libc = _c()
-    return libc is not None and libc.prctl(option, value, 0, 0, 0) == 0
-
-
-def _unshare(flags: int) -> None:
-    libc = _c()
-    if libc is None:
-        raise OSError(errno.ENOSYS, "unshare is Linux-only")
-    if libc.unshare(flags) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, os.strerror(code))
-
-
-def become_subreaper() -> bool:
-    """Orphans of our descendants are reparented to us (so we can kill and reap them)."""
-    return _prctl(PR_SET_CHILD_SUBREAPER, 1)
-
-
-def _bring_up_loopback() -> None:
-    """A new network namespace has `lo` down; tests may still use 127.0.0.1 among themselves."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack("16sH22x", b"lo", 0)
-        flags = struct.unpack("16sH22x", _ioctl(sock, SIOCGIFFLAGS, request))[1]
-        _ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
-
-
-def _ioctl(sock: socket.socket, request: int, arg: bytes) -> bytes:
-    import fcntl
-
-    return fcntl.ioctl(sock.fileno(), request, arg)
-
-
-def _enter_namespaces(user_namespace: bool) -> None:
-    """Moves the calling process into new network and (for its children) PID namespaces."""
-    uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if user_namespace else 0)
-    _unshare(flags)
-    if user_namespace:
-        # Map our own ids only: files keep their owner, and we get the capabilities needed
-        # to configure the new network namespace.
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    _bring_up_loopback()
-
-
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as handle:
-        handle.write(text)
-
-
-def probe_isolation(want: str = "auto") -> Isolation:
-    """Finds the strongest isolation this process may use ("portable" forces the fallback)."""
-    fallback = Isolation("guard", "subreaper" if _c() is not None else "process-group")
-    if want == "portable" or _c() is None:
-        return fallback
-    for user_namespace in (False, True):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _enter_namespaces(user_namespace)
-                os._exit(0)
-            except BaseException:
-                os._exit(1)
-        _, status = os.waitpid(pid, 0)
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            return Isolation("namespace", "pid-namespace", user_namespace)
-    return fallback
 
 
 # --- Spawning ------------------------------------------------------------------------------
@@ -197,6 +100,8 @@ class _Plan:
     argv: Sequence[str] = ()
     env: Optional[Dict[bytes, bytes]] = None
     target: Optional[Callable[[], None]] = None
+    rules: Optional[Sequence[sandbox_landlock.Rule]] = None
+    landlock: int = 0
 
 
 def spawn(
@@ -211,12 +116,17 @@ def spawn(
     stdin_fd: Optional[int] = None,
     pass_fds: Sequence[int] = (),
     target: Optional[Callable[[], None]] = None,
+    landlock_rules: Optional[Sequence[sandbox_landlock.Rule]] = None,
 ) -> Contained:
     """Starts argv contained, or, with `target`, a fork of this process that calls target()
     instead of exec'ing anything (a warm interpreter: no start-up cost; target sets up its
-    own environment and must end with os._exit). The caller reaps it (os.waitpid)."""
+    own environment and must end with os._exit). The caller reaps it (os.waitpid).
+    With `landlock_rules` (sandbox_landlock.policy()) and `isolation.landlock` set, the
+    process is confined by Landlock; it fails to start rather than run unconfined."""
+    landlock = isolation.landlock if landlock_rules is not None else 0
     plan = _Plan(cwd=cwd, limits=limits, nproc=_user_process_count() + limits.processes,
-                 stdio=[], pass_fds=pass_fds, target=target)
+                 stdio=[], pass_fds=pass_fds, target=target, rules=landlock_rules,
+                 landlock=landlock)
     if target is None:
         plan.executable = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
         plan.argv = list(argv)
@@ -235,6 +145,8 @@ def spawn(
             plan.stdio = _stdio(stdin_fd, stdout_fd, stderr_fd)
             if isolation.namespaces:
                 _hold_namespace(plan, keep, isolation)
+            elif isolation.holder:
+                _hold(plan, keep)
             _become(plan)
         except BaseException as error:  # noqa: BLE001 - the child must never return
             _child_fail(stderr_fd, error)
@@ -247,16 +159,33 @@ def _stdio(stdin_fd: Optional[int], stdout_fd: int, stderr_fd: int) -> List[int]
     return [stdin_fd, stdout_fd, stderr_fd]
 
 
+def _hold(plan: _Plan, keep: List[int]) -> None:
+    """The holder without namespaces: forks the process, mirrors its status."""
+    _close_other_fds(keep + plan.stdio)
+    holder = os.getpid()
+    child = os.fork()
+    if child == 0:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the holder
+        if os.getppid() != holder:
+            os._exit(127)
+        _become(plan)
+    for fd in set(plan.stdio + list(plan.pass_fds)):
+        _close_quietly(fd)
+    _mirror(_reap_until(child))
+
+
 def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
     """The holder: enters fresh namespaces, forks their init, mirrors the process's status."""
     _close_other_fds(keep + plan.stdio)
-    _enter_namespaces(isolation.user_namespace)
+    enter_namespaces(isolation.user_namespace, isolation.private_proc)
     status_r, status_w = os.pipe()
     init = os.fork()
     if init == 0:
         os.close(status_r)
         # Dies with the holder. (getppid() is 0 here: the holder is outside the namespace.)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if isolation.private_proc:
+            mount_private_proc()
         child = os.fork()
         if child == 0:
             os.close(status_w)
@@ -314,6 +243,9 @@ def _become(plan: _Plan) -> None:
         # No exec to close the parent's descriptors (its pipes to other children, its own
         # stdin/stdout): close them here.
         _close_other_fds([0, 1, 2, *plan.pass_fds])
+    if plan.landlock and plan.rules is not None:
+        sandbox_landlock.restrict(plan.rules, plan.landlock)
+    if plan.target is not None:
         plan.target()
         os._exit(0)
     assert plan.executable is not None and plan.env is not None

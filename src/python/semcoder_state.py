@@ -4,9 +4,10 @@ Used inside the pytest worker (semcoder_worker.py); no JSON input or output of i
   ProcessState          snapshot of cwd, builtins, os.environ, sys.path, the recursion
                         limit, signal handlers, timers and key os/sys/socket/time functions,
                         restored after every test run;
-  install_death_notes   os._exit, os.kill/killpg on itself and os.abort leave a note with
-                        the stack before the interpreter goes down, so the supervisor can
-                        tell whether the test or the code under test did it;
+  install_death_notes   os._exit, os.kill/killpg on itself or its parent (whose death takes
+                        it down) and os.abort leave a note with the stack before the
+                        interpreter goes down, so the supervisor can tell whether the test
+                        or the code under test did it;
   arm_faulthandler      crash dumps (segfaults, aborts) and dumps on request (DUMP_SIGNAL,
                         sent by the supervisor to a test out of time) go to the fault file.
 The module name is prefixed so it cannot shadow a module of the code under test.
@@ -27,6 +28,7 @@ from typing import Any, Callable, Dict, List, Tuple
 import semcoder_facts as facts
 
 real_exit = os._exit
+_real_sleep = time.sleep
 _real_kill = os.kill
 _real_killpg = os.killpg
 _real_abort = os.abort
@@ -121,22 +123,47 @@ class ProcessState:
             os.chdir(self.cwd)
 
 
+def _await_parent_death(parent: int, limit_sec: float = 1.0) -> None:
+    """Our parent's death kills us (PDEATHSIG), a moment later: wait for it, so the death
+    belongs to the test that caused it, not to the next one."""
+    end = time.monotonic() + limit_sec
+    while os.getppid() == parent and time.monotonic() < end:
+        _real_sleep(0.01)
+    if os.getppid() != parent:
+        _real_sleep(limit_sec)  # PDEATHSIG is on its way
+
+
 def install_death_notes(emit: Callable[[Dict[str, Any]], None], roots: facts.Roots) -> None:
     """Leave a note (with the stack) before the interpreter is killed from inside, so the
     supervisor can tell whether the test or the code under test did it."""
 
-    def note(kind: str, detail: str) -> None:
+    def note(kind: str, detail: str, event: str = "note") -> None:
         stack = traceback.extract_stack(sys._getframe(2))
-        emit({"e": "note", "kind": kind, "detail": detail,
+        emit({"e": event, "kind": kind, "detail": detail,
               "frames": facts.frames_from(stack, roots)})
+
+    def signalled(kind: str, detail: str) -> None:
+        note(kind, detail, "signal")
 
     def exit_(code: int) -> None:
         note("os._exit", f"os._exit({code})")
         real_exit(code)
 
     def kill(pid: int, sig: int) -> None:
-        if pid in (0, os.getpid()) and sig in FATAL:
-            note("os.kill", f"os.kill(own pid, {signal.Signals(sig).name})")
+        if sig in FATAL:
+            if pid in (0, os.getpid()):
+                note("os.kill", f"os.kill(own pid, {signal.Signals(sig).name})")
+            elif pid == os.getppid():
+                note("os.kill", f"os.kill(parent pid, {signal.Signals(sig).name})")
+                _real_kill(pid, sig)
+                _await_parent_death(pid)
+                return
+            elif pid == -1:
+                note("os.kill", f"os.kill(-1, {signal.Signals(sig).name})")
+            elif pid > 0:
+                # Not a death note (the process lives on): only what the worker's journal
+                # keeps, to tell which test killed the supervisor.
+                signalled("os.kill", f"os.kill({pid}, {signal.Signals(sig).name})")
         _real_kill(pid, sig)
 
     def killpg(pgid: int, sig: int) -> None:

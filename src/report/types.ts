@@ -117,7 +117,8 @@ export interface Report {
   totals: Totals;
   llm: LlmUsage;
   timings: { totalMs: number; llmMs: number; executeMs: number };
-  sandbox?: { network: string; processes: string };
+  /** How the tests were contained: network, process containment, the Landlock ABI or null. */
+  sandbox?: { network: string; processes: string; landlock?: number | null };
   /** Set when the run stopped early (budget, dead endpoint); what finished is reported. */
   incomplete?: string | null;
 }

@@ -2,8 +2,10 @@ import path from 'node:path';
 import { analyseChanges } from '../changes/detect.js';
 import type { ChangedFunction } from '../changes/types.js';
 import { Executor } from '../execute/executor.js';
+import type { Interpreter } from '../execute/interpreter.js';
 import {
   displayEndpoint as endpointForDisplay,
+  parseEndpoint,
   modelClientFor,
   loadFunctionContexts,
   type ModelClient,
@@ -43,6 +45,20 @@ export function displayEndpoint(settings: Pick<ReviewSettings, 'endpoint' | 'rep
 }
 
 /** Builds each function's context for the prompts from its module's source at head. */
+/**
+ * What the sandbox redacts from test output: secrets given as flags, which no environment
+ * variable holds: the API key and the endpoint URL's password and query values.
+ */
+function flagSecrets(settings: Pick<ReviewSettings, 'endpoint' | 'apiKey'>): string[] {
+  const secrets = settings.apiKey ? [settings.apiKey] : [];
+  try {
+    if (settings.endpoint) secrets.push(...parseEndpoint(settings.endpoint).secrets);
+  } catch {
+    // Not a URL: the client has already refused it, so no test runs with it.
+  }
+  return secrets;
+}
+
 async function prepareStates(
   settings: ReviewSettings,
   sources: Map<string, string>,
@@ -99,17 +115,23 @@ async function reviewFunctions(
   states: FunctionState[],
   client: ModelClient,
   progress: Progress,
+  interpreter: Interpreter,
 ): Promise<RoundsOutcome> {
-  // The interpreter check and the sandbox's pristine tree take a moment: prepare them while
-  // the first requests are out; a failed check still stops the run before any test runs.
-  const creating = Executor.create(settings.repo, head, {
-    python: settings.python,
-    testTimeoutSec: settings.testTimeout,
-    budgetSec: settings.budget,
-    reruns: settings.reruns,
-    memoryBytes: settings.memoryMb * 1024 * 1024,
-    passEnv: settings.passEnv,
-  });
+  // The sandbox's pristine tree takes a moment: prepare it while the first requests are out.
+  const creating = Executor.create(
+    settings.repo,
+    head,
+    {
+      python: settings.python,
+      testTimeoutSec: settings.testTimeout,
+      budgetSec: settings.budget,
+      reruns: settings.reruns,
+      memoryBytes: settings.memoryMb * 1024 * 1024,
+      passEnv: settings.passEnv,
+      secrets: flagSecrets(settings),
+    },
+    interpreter,
+  );
   creating.catch(() => undefined); // awaited in the rounds; this only avoids an unhandled rejection
   const rounds: Rounds = {
     gate: new ModelGate(client, settings.concurrency),
@@ -146,6 +168,9 @@ export async function runReview(
   // One helper process serves every Python helper call of the review.
   const helpers = HelperSession.open(settings.python);
   try {
+    // Beside change detection: an interpreter without pytest stops before any model request.
+    const checking = Executor.checkInterpreter(settings);
+    checking.catch(() => undefined); // awaited below, only when there is something to test
     const { changes, sources } = await analyseChanges(settings);
     const { selected, skipped: notSelected } = selectFunctions(
       changes.functions,
@@ -166,6 +191,7 @@ export async function runReview(
             states,
             client,
             options.progress ?? silentProgress,
+            await checking,
           )
         : { timings: { llmMs: 0, executeMs: 0 }, incomplete: null, sandbox: null };
 

@@ -1,5 +1,5 @@
 import type { Executor } from '../execute/executor.js';
-import type { FunctionCoverage, TestFile, TestResult } from '../execute/types.js';
+import type { FunctionCoverage, IsolationInfo, TestFile, TestResult } from '../execute/types.js';
 import {
   assembleTestFile,
   deepenTestsPrompt,
@@ -44,7 +44,7 @@ export interface Rounds {
   timings: { llmMs: number; executeMs: number };
   /** Why some tests did not run (the executor's budget), if it happened. */
   incomplete: string | null;
-  sandbox: { network: string; processes: string } | null;
+  sandbox: IsolationInfo | null;
 }
 
 async function timed<T>(rounds: Rounds, key: 'llmMs' | 'executeMs', work: () => Promise<T>) {

@@ -3,7 +3,10 @@
 install(mode) patches the `socket` module (no JSON input or output). Modes:
   "namespace": the process already lives in a network namespace that has only a loopback
                interface; loopback stays open, anything else is refused here with a message
-               that says why (the namespace would refuse it anyway, less clearly).
+               that says why (the namespace would refuse it anyway, less clearly). A refused
+               loopback connection gets that message too: the namespace's loopback is not
+               the host's, so a service of the host (a database, a model server) is not
+               there.
   "guard":     no namespace could be made; this guard is what refuses outbound connections.
                Loopback is allowed only to ports bound in this process (a test may run its
                own local server), never to services of the host (a model server, a database).
@@ -92,7 +95,13 @@ def install(mode: str) -> None:
     def connect(self, address):  # type: ignore[no-untyped-def]
         if not guard.allowed(self, address):
             raise guard.refuse(f"connect to {address!r}")
-        return guard.connect(self, address)
+        try:
+            return guard.connect(self, address)
+        except ConnectionRefusedError:
+            if guard.mode != "namespace" or self.family not in (socket.AF_INET, socket.AF_INET6):
+                raise
+            raise guard.refuse(f"connect to {address!r} refused: the sandbox has its own "
+                               "loopback, without the host's services") from None
 
     def connect_ex(self, address):  # type: ignore[no-untyped-def]
         if not guard.allowed(self, address):

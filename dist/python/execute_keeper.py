@@ -1,0 +1,57 @@
+"""The keeper: the supervisor's parent, there to clean up when the supervisor is killed.
+
+execute_tests.py forks itself once at start-up: the child is the supervisor (it serves the
+requests on stdin/stdout); the parent, this keeper, is a child subreaper that only waits.
+When the supervisor dies (a test that found its pid and killed it), its workers die with it
+(PDEATHSIG), and what the tests started in new sessions is reparented here instead of to
+init: the keeper kills all of it, then exits with the supervisor's status, so the executor
+(src/execute/supervisor.ts) sees the death and can rerun what did not finish.
+No JSON input or output of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from sandbox_linux import PR_SET_PDEATHSIG, _prctl
+from sandbox_process import _mirror
+from sandbox_tree import kill_strays, reap_all, send_signal
+
+
+def fork_keeper() -> None:
+    """Returns in the supervisor; the keeper (this process so far) never returns."""
+    keeper = os.getpid()
+    supervisor = os.fork()
+    if supervisor == 0:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the keeper
+        if os.getppid() != keeper:
+            os._exit(1)
+        return
+    # The protocol is the supervisor's: without our copies, its death closes the pipes.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    # Stopping the keeper stops the supervisor (and, through it, every worker).
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda number, _: send_signal(supervisor, number))
+    status = _wait_for(supervisor)
+    kill_strays(())
+    reap_all()
+    sys.stderr.flush()
+    _mirror(status)
+
+
+def _wait_for(child: int) -> int:
+    """Reaps whatever is reparented here until `child` exits; returns its status."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return 0
+        except InterruptedError:
+            continue
+        if pid == child:
+            return status
