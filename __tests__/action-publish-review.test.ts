@@ -196,6 +196,7 @@ describe('publishing a finished review', () => {
     assert.equal(result.failReason, undefined);
     assert.equal(stdout.match(/::warning::/g)?.length, 1);
     assert.match(stdout, /::warning::The token cannot comment on this pull request/);
+    assert.equal(stdout.match(/::error::/g), null, 'a 403 is not logged as an error');
     assert.match(readFileSync(summaryFile, 'utf8'), /## Full report/);
     assert.equal(fx.server.commentsOn(OWNER, REPO, pr).length, 0);
     assert.equal(outputs()['comment-url'], undefined);

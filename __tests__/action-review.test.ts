@@ -189,6 +189,7 @@ describe('the bundled action reviewing a pull request', () => {
       result.commands.join('\n'),
       /::warning::The token cannot comment on this pull request/,
     );
+    assert.equal(result.commands.filter((c) => c.startsWith('::error::')).length, 0);
     assert.match(result.summary, /#### Likely bugs/);
     assert.equal(fx.server.commentsOn(OWNER, REPO, PR).length, comments);
     assertNoSecrets(result);
