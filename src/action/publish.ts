@@ -148,7 +148,7 @@ async function resolvePull(gh: GitHub, plan: PublishPlan): Promise<PullRequestIn
 export async function runPublishMode(
   gh: GitHub | undefined,
   plan: PublishPlan,
-  inputs: Pick<ActionInputs, 'reportDir' | 'comment' | 'apiKey' | 'githubToken'>,
+  inputs: Pick<ActionInputs, 'reportDir' | 'comment' | 'apiKey' | 'githubToken' | 'endpoint'>,
 ): Promise<void> {
   if (!gh)
     throw new UsageError(
