@@ -38,8 +38,9 @@ function functionLabel(fn: { file: string; qualname: string }): string {
 
 export function summaryLine(report: Report): string {
   const t = report.totals;
+  const unreviewed = report.functions.filter((fn) => fn.skipped).length;
   const parts = [
-    plural(t.functions, 'function'),
+    plural(t.functions, 'function') + (unreviewed > 0 ? ` (${unreviewed} not reviewed)` : ''),
     plural(t.generated, 'test'),
     `pass rate ${ratio(t.passed, t.valid)}`,
     `changed-line coverage ${ratio(t.changedLines.covered, t.changedLines.total)}`,
