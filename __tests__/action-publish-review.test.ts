@@ -123,7 +123,7 @@ describe('publishing a finished review', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.readOnly, false);
     assert.deepEqual(result.outputs, {
-      passRate: 0.6667,
+      passRate: 2 / 3,
       edgeCases: 1,
       likelyBugs: 1,
       functions: 2,

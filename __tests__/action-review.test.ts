@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMMENT_MARKER } from '../src/report/comment.js';
 import type { Report } from '../src/report/types.js';
@@ -20,7 +21,11 @@ import {
   type ScriptedServer,
   type ScriptRule,
 } from './support/openai-server.js';
-import { pullRequestPayload, workflowDispatchPayload } from './support/payloads.js';
+import {
+  pullRequestPayload,
+  workflowDispatchPayload,
+  workflowRunPayload,
+} from './support/payloads.js';
 import { testPython } from './support/python.js';
 import { reviewRepo, reviewScript } from './support/review-fixture.js';
 
@@ -106,6 +111,9 @@ describe('the bundled action reviewing a pull request', () => {
     }
   }
 
+  /** The report folder of the first review, published again by the publish-mode test. */
+  let reportDir = '';
+
   const ourComments = () =>
     fx.server.commentsOn(OWNER, REPO, PR).filter((c) => c.author.login === fx.bot.login);
 
@@ -181,10 +189,35 @@ describe('the bundled action reviewing a pull request', () => {
         assert.ok(!text.includes(secret), `${name} holds ${secret.slice(0, 8)}...`);
     }
     assert.ok(!readFileSync(result.outputs['report-path']!, 'utf8').includes(API_KEY));
+    reportDir = path.dirname(result.outputs['report-path']!);
     assert.ok(!result.summary.includes(COMMENT_MARKER), 'the summary is not a comment');
     const human = fx.server.commentsOn(OWNER, REPO, PR).find((c) => c.author.login === 'reviewer');
     assert.equal(human?.body, `I saw a bot use ${COMMENT_MARKER} once; please keep this comment.`);
     assertNoSecrets(result);
+  });
+
+  it('publish mode renders the same comment from that report.json (comment.md unused)', async () => {
+    const written = readFileSync(path.join(reportDir, 'comment.md'), 'utf8');
+    writeFileSync(path.join(reportDir, 'comment.md'), `${COMMENT_MARKER}\n## Approved, merge it`);
+    const result = await runAction({
+      token: BOT_TOKEN,
+      apiUrl: fx.server.url,
+      event: 'workflow_run',
+      payload: workflowRunPayload({
+        headSha: head,
+        pullRequests: [{ number: PR, headSha: head }],
+        runId: 1234,
+      }),
+      inputs: { mode: 'publish', 'report-dir': reportDir },
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const [comment] = ourComments();
+    assert.equal(
+      comment!.body,
+      `${written}\n<sub>Published from the artifact of the [review run](https://github.com/acme/widgets/actions/runs/1234) (a pull_request run without write access).</sub>\n`,
+    );
+    assert.equal(result.outputs.functions, '4');
+    assert.equal(result.outputs['likely-bugs'], '1');
   });
 
   it('updates the same comment on a rerun, with a shorter body when GitHub refuses a long one', async () => {

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import type { GitHub } from '../github/octokit.js';
 import type { InlineComment } from '../github/inline-review.js';
-import { renderComment } from '../report/comment.js';
+import { FALLBACK_COMMENT_CHARS, renderComment } from '../report/comment.js';
 import { codeSpan } from '../report/markdown.js';
 import type { Report } from '../report/types.js';
 import { writeReviewFiles } from '../report/write.js';
@@ -21,8 +21,6 @@ import { publishReview } from './publish-review.js';
 import type { ReviewTarget } from './review-target.js';
 import { redactDeep } from './secrets.js';
 
-/** A comment GitHub accepts when the full one is refused as too long: summary and likely bugs. */
-const FALLBACK_COMMENT_CHARS = 20_000;
 /** GitHub keeps at most 1 MiB of job summary per step. */
 const SUMMARY_CHARS = 1_000_000;
 

@@ -16,6 +16,9 @@ export const COMMENT_MARKER = '<!-- semcoder-action:review -->';
 /** GitHub rejects issue comments longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** A budget GitHub accepts when it refuses the full comment as too long: summary and likely bugs. */
+export const FALLBACK_COMMENT_CHARS = 20_000;
+
 export interface CommentOptions {
   /** Link to the job summary holding the full report. */
   summaryUrl?: string;
