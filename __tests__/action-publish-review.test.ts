@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { publishReview, type ReviewPublication } from '../src/action/publish-review.js';
 import { reportSchema } from '../src/action/report-schema.js';
 import { REVIEW_MARKER } from '../src/github/sticky-comment.js';
-import { ArtifactService } from './support/artifact-service.js';
+import { ArtifactService, zipEntries } from './support/artifact-service.js';
 import {
   BOT_TOKEN,
   OWNER,
@@ -16,7 +15,6 @@ import {
   startGitHub,
   type Fixture,
 } from './support/github-fixture.js';
-import { testPython } from './support/python.js';
 import { sampleReport, writeArtifact } from './support/report.js';
 
 // The runner's files, as @actions/core writes them (the summary path is read once per process).
@@ -59,16 +57,6 @@ async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: str
   }
 }
 
-function zipEntries(zip: Buffer): Record<string, string> {
-  const file = path.join(runnerDir, 'artifact.zip');
-  writeFileSync(file, zip);
-  const script =
-    'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({n: z.read(n).decode() for n in z.namelist()}))';
-  return JSON.parse(
-    execFileSync(testPython(), ['-c', script, file], { encoding: 'utf8' }),
-  ) as Record<string, string>;
-}
-
 describe('publishing a finished review', () => {
   let fx: Fixture;
   const artifacts = new ArtifactService();
@@ -98,10 +86,15 @@ describe('publishing a finished review', () => {
   function publication(overrides: Partial<ReviewPublication> = {}): ReviewPublication {
     const report = sampleReport();
     const commentBody = `${REVIEW_MARKER}\n### SemCoder review\n1 likely bug in \`clamp\`.`;
+    // The model echoed the key and the token it saw into a docstring: every file holds them.
+    const echo = `Calls the API with ${API_KEY} as ${BOT_TOKEN}.`;
+    (report.functions as { tests: { message: string }[] }[])[0]!.tests[1]!.message = echo;
     const reportDir = writeArtifact({
       report,
-      comment: commentBody,
-      extra: { 'tests/test_mathx.py': 'def test_clamp():\n    assert clamp(5, 3, 1) == 3\n' },
+      comment: `${commentBody}\n<!-- ${echo} -->`,
+      extra: {
+        'tests/test_mathx.py': `def test_clamp():\n    """${echo}"""\n    assert clamp(5, 3, 1) == 3\n`,
+      },
     });
     return {
       inputs: {
@@ -130,7 +123,7 @@ describe('publishing a finished review', () => {
     assert.deepEqual(result.problems, []);
     assert.equal(result.readOnly, false);
     assert.deepEqual(result.outputs, {
-      passRate: 0.6667,
+      passRate: 2 / 3,
       edgeCases: 1,
       likelyBugs: 1,
       functions: 2,
@@ -159,6 +152,9 @@ describe('publishing a finished review', () => {
       'tests/test_mathx.py',
     ]);
     assert.equal(JSON.parse(files['report.json']!).head, 'c'.repeat(40));
+    assert.match(files['tests/test_mathx.py']!, /"""Calls the API with \*\*\* as \*\*\*\."""/);
+    // The files on the runner too: report-path is scrubbed.
+    assert.ok(!readFileSync(out['report-path']!, 'utf8').includes(API_KEY));
 
     assert.equal(fx.server.commentsOn(OWNER, REPO, pr).length, 1);
     const reviews = fx.server.reviews.filter((r) => r.pullNumber === pr);
@@ -196,6 +192,7 @@ describe('publishing a finished review', () => {
     assert.equal(result.failReason, undefined);
     assert.equal(stdout.match(/::warning::/g)?.length, 1);
     assert.match(stdout, /::warning::The token cannot comment on this pull request/);
+    assert.equal(stdout.match(/::error::/g), null, 'a 403 is not logged as an error');
     assert.match(readFileSync(summaryFile, 'utf8'), /## Full report/);
     assert.equal(fx.server.commentsOn(OWNER, REPO, pr).length, 0);
     assert.equal(outputs()['comment-url'], undefined);
@@ -220,7 +217,10 @@ describe('publishing a finished review', () => {
     assert.equal(fx.server.commentsOn(OWNER, REPO, pr).length, 1);
   });
 
-  it('a comment that cannot be written is reported as a problem; the outputs and summary stay', async () => {
+  it('a comment that cannot be written is a problem, with what to do; the rest is published', async () => {
+    process.env.ACTIONS_RUNTIME_TOKEN = ArtifactService.runtimeToken();
+    process.env.ACTIONS_RESULTS_URL = `${artifacts.url}/`;
+    const uploaded = artifacts.artifacts.length;
     fx.server.fault({
       method: 'POST',
       path: new RegExp(`/issues/${pr}/comments$`),
@@ -230,8 +230,27 @@ describe('publishing a finished review', () => {
     });
     const { value: result, stdout } = await capture(() => publishReview(publication()));
     assert.equal(result.problems.length, 1);
-    assert.match(result.problems[0]!, /Could not update the pull request comment: Server Error/);
+    assert.match(
+      result.problems[0]!,
+      /^Could not update the pull request comment: Server Error.*\nGitHub answered with a server error after retries: rerun the job\.$/,
+    );
+    // One error annotation, ours: Octokit's per-request log stays in the debug log.
+    assert.equal(stdout.match(/::error::/g)?.length, 1);
     assert.match(stdout, /::error::Could not update the pull request comment/);
     assert.equal(outputs()['functions'], '2');
+    assert.equal(artifacts.artifacts.length, uploaded + 1);
+  });
+
+  it('a token GitHub does not accept (401): the hint names the input to fix', async () => {
+    const { value: result, stdout } = await capture(() =>
+      publishReview(publication({ gh: fx.client('ghs_revokedTokenEEEEEEEEEEEEEEEEEEEEEEEE') })),
+    );
+    assert.equal(result.readOnly, false);
+    assert.ok(result.problems.length >= 1);
+    assert.match(
+      result.problems[0]!,
+      /Bad credentials[\s\S]*keep the github-token input's default/,
+    );
+    assert.equal(stdout.match(/::error::/g)?.length, result.problems.length);
   });
 });

@@ -132,7 +132,7 @@ describe('the bundled action, run as the runner runs it', () => {
     assertNoSecrets(result);
   });
 
-  it('mode publish on workflow_run: posts the fork review from the artifact', async () => {
+  it('mode publish on workflow_run: posts the review rendered from a tampered artifact', async () => {
     const sha = 'ab'.repeat(20);
     fx.server.addPull({
       owner: OWNER,
@@ -140,9 +140,26 @@ describe('the bundled action, run as the runner runs it', () => {
       number: 43,
       head: { ref: 'patch-9', sha, owner: 'outsider', repo: 'widgets' },
     });
+    const report = sampleReport(sha) as Record<string, unknown>;
+    // Totals that lie, and a reason that tries markup, a link, a mention and the key.
+    report.totals = {
+      functions: 50,
+      generated: 500,
+      valid: 500,
+      passed: 500,
+      passRate: 1,
+      syntaxValidity: 1,
+      edgeCases: 0,
+    };
+    report.skipped = [
+      {
+        file: 'pkg/broken.py',
+        reason: `## Approved <!-- [login](https://evil.example) @maintainer ${API_KEY}`,
+      },
+    ];
     const dir = writeArtifact({
-      report: sampleReport(sha),
-      comment: `${REVIEW_MARKER}\nReview for @maintainer, key ${API_KEY}`,
+      report,
+      comment: `${REVIEW_MARKER}\n## All good, approved\n<a href="https://evil.example">details</a>\n<!--`,
     });
     const result = await runAction({
       ...common(),
@@ -152,19 +169,38 @@ describe('the bundled action, run as the runner runs it', () => {
         headSha: sha,
         headBranch: 'patch-9',
         headRepo: 'outsider/widgets',
+        runId: 555,
       }),
     });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const [comment] = fx.server.commentsOn(OWNER, REPO, 43);
-    assert.ok(comment?.body.startsWith(REVIEW_MARKER));
-    assert.match(comment!.body, /@\u200bmaintainer/);
-    assert.ok(!comment!.body.includes(API_KEY));
+    const body = comment!.body;
+    assert.ok(body.startsWith(`${REVIEW_MARKER}\n### SemCoder test review\n`));
+    assert.ok(!body.includes('All good') && !body.includes('<a href'), 'comment.md is not used');
+    assert.match(body, /#### Likely bugs[\s\S]*`clamp\(5, 3, 1\)`/);
+    assert.match(
+      body,
+      /- `pkg\/broken\.py`: ## Approved \\<!-- \\\[login\\\]\(https&#8203;:\/\/evil\.example\) @&#8203;maintainer/,
+    );
+    assert.match(
+      body,
+      /\[review run\]\(https:\/\/github\.com\/acme\/widgets\/actions\/runs\/555\)[^\n]*<\/sub>\n$/,
+    );
+    assert.ok(!body.includes(API_KEY));
     assert.equal(
       result.outputs['comment-url'],
       `https://github.com/${OWNER}/${REPO}/pull/43#issuecomment-${comment!.id}`,
     );
+    // Outputs from the validated functions, not from the totals the artifact claims.
+    assert.equal(result.outputs.functions, '2');
+    assert.equal(result.outputs.tests, '3');
+    assert.equal(result.outputs['pass-rate'], '0.6667');
     assert.equal(result.outputs['likely-bugs'], '1');
-    assert.match(result.summary, /Review for @\u200bmaintainer/);
+    assert.match(result.summary, /### SemCoder test review[\s\S]*#### Likely bugs/);
+    assert.deepEqual(
+      result.commands.filter((c) => /^::(error|warning)/.test(c)),
+      [],
+    );
     assertNoSecrets(result);
   });
 
@@ -176,10 +212,7 @@ describe('the bundled action, run as the runner runs it', () => {
       number: 44,
       head: { ref: 'patch-8', sha, owner: 'outsider', repo: 'widgets' },
     });
-    const dir = writeArtifact({
-      report: sampleReport(sha),
-      comment: `${REVIEW_MARKER}\nfork review`,
-    });
+    const dir = writeArtifact({ report: sampleReport(sha) });
     const result = await runAction({
       ...common(),
       token: READ_ONLY_TOKEN,
@@ -193,7 +226,8 @@ describe('the bundled action, run as the runner runs it', () => {
     });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.equal(result.commands.filter((c) => c.startsWith('::warning::')).length, 1);
-    assert.match(result.summary, /fork review/);
+    assert.equal(result.commands.filter((c) => c.startsWith('::error::')).length, 0);
+    assert.match(result.summary, /#### Likely bugs[\s\S]*`clamp\(5, 3, 1\)`/);
     assert.equal(fx.server.commentsOn(OWNER, REPO, 44).length, 0);
   });
 });

@@ -23,6 +23,19 @@ describe('the PR comment', () => {
     );
   });
 
+  it('says how many functions were not reviewed', () => {
+    const skipped = functionReport({
+      qualname: 'sub',
+      tests: [],
+      skipped: 'generate request failed: down',
+    });
+    assert.match(
+      summaryLine(report([functionReport(), skipped])),
+      /^\*\*2 functions \(1 not reviewed\) · \d+ tests · /,
+    );
+    assert.match(summaryLine(report([functionReport()])), /^\*\*1 function · 2 tests/);
+  });
+
   it('lists likely bugs apart from the other edge cases', () => {
     const crash: EdgeCase = {
       test: 'test_none',

@@ -12,6 +12,8 @@ describe('markdown escaping of model text', () => {
     ['table pipes', 'a | b', 'a \\| b'],
     ['newlines', 'line1\nline2', 'line1 line2'],
     ['entities', 'a & b', 'a &amp; b'],
+    ['bare links', 'see https://evil.example/x', 'see https&#8203;://evil.example/x'],
+    ['www links', 'go to www.evil.example', 'go to www&#8203;.evil.example'],
   ];
   for (const [name, input, expected] of cases) {
     it(`escapeText: ${name}`, () => assert.equal(escapeText(input), expected));

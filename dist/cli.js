@@ -29312,7 +29312,7 @@ function truncate(text2, max) {
   return text2.length <= max ? text2 : `${text2.slice(0, Math.max(0, max - 1))}\u2026`;
 }
 function escapeText(text2, max = MAX_INLINE) {
-  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/[\\`*_[\]|~<>]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/@(?=\w)/g, "@&#8203;");
+  return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/[\\`*_[\]|~<>]/g, (c3) => `\\${c3}`).replace(/&/g, "&amp;").replace(/@(?=\w)/g, "@&#8203;").replace(/\b([a-z][a-z0-9+.-]*)(?=:\/\/)/gi, "$1&#8203;").replace(/\b(www)(?=\.)/gi, "$1&#8203;");
 }
 function escapeHtml(text2, max = MAX_INLINE) {
   return truncate(text2.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/@(?=\w)/g, "@&#8203;");
@@ -36587,7 +36587,7 @@ function headline3(report) {
     passRate: report.totals.passRate,
     edgeCases: report.totals.edgeCases,
     likelyBugs,
-    functions: report.totals.functions,
+    functions: report.functions.filter((fn) => !fn.skipped).length,
     tests: report.totals.valid,
     changedLinesCoverage: total === 0 ? 0 : round2(covered / total)
   };
@@ -50018,8 +50018,9 @@ function functionLabel(fn) {
 }
 function summaryLine(report) {
   const t2 = report.totals;
+  const unreviewed = report.functions.filter((fn) => fn.skipped).length;
   const parts = [
-    plural2(t2.functions, "function"),
+    plural2(t2.functions, "function") + (unreviewed > 0 ? ` (${unreviewed} not reviewed)` : ""),
     plural2(t2.generated, "test"),
     `pass rate ${ratio(t2.passed, t2.valid)}`,
     `changed-line coverage ${ratio(t2.changedLines.covered, t2.changedLines.total)}`,

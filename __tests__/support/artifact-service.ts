@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { testPython } from './python.js';
 
 /**
  * The runner's artifact service on 127.0.0.1, as @actions/artifact talks to it: the results
@@ -105,4 +107,16 @@ export class ArtifactService {
     }
     return { ok: false };
   }
+}
+
+/** The text of every file in an artifact's zip, by path (read with Python's zipfile). */
+export function zipEntries(zip: Buffer): Record<string, string> {
+  const script = [
+    'import io, json, sys, zipfile',
+    'z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))',
+    'print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))',
+  ].join('\n');
+  return JSON.parse(
+    execFileSync(testPython(), ['-c', script], { input: zip, encoding: 'utf8' }),
+  ) as Record<string, string>;
 }

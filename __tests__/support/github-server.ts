@@ -171,6 +171,11 @@ export class GitHubServer {
     this.faults.push({ ...fault });
   }
 
+  /** Drops the faults not used up yet (those given `times: Infinity`). */
+  clearFaults(): void {
+    this.faults = [];
+  }
+
   /** Every request body and header value the server received, concatenated, for leak checks. */
   everything(): string {
     return this.requests

@@ -12,7 +12,8 @@ import { writeJobSummary } from '../github/summary.js';
 import { escapeText } from '../report/markdown.js';
 import { parseSettings } from '../settings.js';
 import type { RunPlan } from './events.js';
-import { requireEndpoint, reviewReportDir, type ActionInputs } from './inputs.js';
+import { requireEndpoint, reviewReportDir, secretValues, type ActionInputs } from './inputs.js';
+import { redactFiles, redactSecrets } from './secrets.js';
 
 /**
  * mode: benchmark (schedule, and workflow_dispatch without a pull request or range): runs
@@ -143,9 +144,11 @@ export async function runBenchmarkMode(
   if (problems.length > 0) {
     sections.push(`## Problems\n\n${problems.map((p) => `- ${escapeText(p, 400)}`).join('\n')}`);
   }
-  await writeJobSummary(`${sections.join('\n\n')}\n`);
+  const secrets = secretValues(inputs);
+  await writeJobSummary(redactSecrets(`${sections.join('\n\n')}\n`, secrets));
   for (const [name, value] of Object.entries(benchmarkOutputs(runs))) core.setOutput(name, value);
   core.setOutput('results-dir', outDir);
+  await redactFiles(outDir, secrets);
   const files = await filesUnder(outDir);
   const upload = await uploadArtifact(inputs.artifactName, outDir, files);
   if (upload.uploaded) core.info(`Uploaded the results as the artifact '${upload.name}'.`);

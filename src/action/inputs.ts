@@ -5,12 +5,14 @@ import { z } from 'zod';
 import { BENCH_SUITES, type BenchSuite } from '../bench/types.js';
 import { UsageError } from '../errors.js';
 import { FAIL_ON_FORMS, parseFailOn, type FailOn } from '../report/fail-on.js';
+import { endpointSecrets, MIN_SECRET_LENGTH } from './secrets.js';
 
 /**
  * Every action input is read here, once (no other file calls core.getInput), and validated into
  * one typed `ActionInputs`. An invalid input is reported with its name, the value given and the
  * form expected, like actions/checkout's input-helper; all problems are listed at once.
- * Secrets are masked before anything else happens, and never echoed in an error.
+ * Secrets are masked before anything else happens, and never echoed in an error: `api-key`,
+ * `github-token`, and the credentials in the `endpoint` URL (userinfo, query values).
  */
 
 export type Mode = 'auto' | 'review' | 'benchmark' | 'publish';
@@ -319,16 +321,20 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     raw[name] = core.getInput(name);
     if (spec.secret && raw[name]) core.setSecret(raw[name]);
   }
+  for (const value of endpointSecrets(raw.endpoint?.trim())) core.setSecret(value);
   for (const fallback of [env.SEMCODER_API_KEY, env.GITHUB_TOKEN])
     if (fallback) core.setSecret(fallback);
   return parseInputs(raw, env);
 }
 
 /** The secret values, for redacting text that leaves the process. */
-export function secretValues(inputs: Pick<ActionInputs, 'apiKey' | 'githubToken'>): string[] {
-  return [inputs.apiKey, inputs.githubToken].filter((s): s is string =>
-    Boolean(s && s.length >= 4),
-  );
+export function secretValues(
+  inputs: Pick<ActionInputs, 'apiKey' | 'githubToken' | 'endpoint'>,
+): string[] {
+  const values = [inputs.apiKey, inputs.githubToken, ...endpointSecrets(inputs.endpoint)];
+  return [
+    ...new Set(values.filter((s): s is string => Boolean(s && s.length >= MIN_SECRET_LENGTH))),
+  ];
 }
 
 /** Review and benchmark talk to the model: without an endpoint there is nothing to do. */

@@ -5,7 +5,8 @@ export function setReviewOutputs(
   outputs: Headline,
   extra: { reportPath?: string; commentUrl?: string } = {},
 ): void {
-  core.setOutput('pass-rate', outputs.passRate);
+  // Four decimals, like changed-lines-coverage; fail-on compares the exact rate.
+  core.setOutput('pass-rate', Math.round(outputs.passRate * 10_000) / 10_000);
   core.setOutput('edge-cases', outputs.edgeCases);
   core.setOutput('likely-bugs', outputs.likelyBugs);
   core.setOutput('functions', outputs.functions);

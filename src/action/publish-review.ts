@@ -4,20 +4,22 @@ import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { uploadArtifact } from '../github/artifact.js';
 import { postInlineReview, type InlineComment } from '../github/inline-review.js';
-import type { GitHub } from '../github/octokit.js';
+import { httpStatus, isSecondaryRateLimit, type GitHub } from '../github/octokit.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
 import { writeJobSummary } from '../github/summary.js';
 import type { ActionInputs } from './inputs.js';
 import { failOnReason, headline, type Headline } from '../report/fail-on.js';
 import { setReviewOutputs } from './outputs.js';
 import type { ReviewReport } from './report-schema.js';
-import { redactSecrets } from './untrusted-comment.js';
+import { redactFiles, redactSecrets } from './secrets.js';
 
 /**
  * Everything a finished review publishes, in an order that loses the least when something
- * fails: outputs, job summary, artifact, then the comment and the inline review. A read-only
+ * fails: outputs, job summary, artifact, then the comment and the inline review. Before any of
+ * it, the secrets are scrubbed from the report files (they are the artifact). A read-only
  * token (a fork's pull request) is not a failure: one warning, and the job summary has it all.
- * Other publishing failures are collected and returned, so the run still ends with the rest done.
+ * Other publishing failures are logged as errors and returned, so the rest is still done and
+ * the caller then fails the step.
  */
 
 export interface ReviewPublication {
@@ -47,7 +49,7 @@ export interface PublishedReview {
   readOnly: boolean;
   /** Set when `fail-on` is hit: the step must fail with this message. */
   failReason?: string;
-  /** Publishing steps that failed (each already logged as an error). */
+  /** Publishing steps that failed (each already logged as an error): the step must fail. */
   problems: string[];
 }
 
@@ -55,25 +57,51 @@ export const READ_ONLY_WARNING =
   'The token cannot comment on this pull request (read-only, as for pull requests from forks): ' +
   'the review is in the job summary. To comment on fork pull requests, use the workflow_run pair (see the README).';
 
+/** What to do about a GitHub API error that retries did not cure, by its status. */
+export function gitHubErrorHint(error: unknown): string {
+  const status = httpStatus(error);
+  if (status === 401)
+    return "GitHub does not accept the token: keep the github-token input's default (${{ github.token }}) or pass a valid token.";
+  if (status === 404)
+    return 'The token cannot see this pull request: it must belong to the repository the workflow runs in.';
+  if (status === 403 && isSecondaryRateLimit(error))
+    return 'GitHub kept rate-limiting the requests: use a concurrency group so that fewer runs write at once.';
+  if (status !== undefined && status >= 500)
+    return 'GitHub answered with a server error after retries: rerun the job.';
+  return '';
+}
+
 export async function publishReview(p: ReviewPublication): Promise<PublishedReview> {
   const outputs = headline(p.report);
   const reportPath = path.join(p.reportDir, 'report.json');
-  setReviewOutputs(outputs, { reportPath });
   const result: PublishedReview = { outputs, readOnly: false, problems: [] };
-  const attempt = async (what: string, step: () => Promise<void>) => {
+  const attempt = async (what: string, step: () => Promise<void>): Promise<boolean> => {
     try {
       await step();
+      return true;
     } catch (error) {
-      const message = `Could not ${what}: ${redactSecrets(errorMessage(error), p.secrets)}`;
+      const hint = gitHubErrorHint(error);
+      const message = redactSecrets(
+        `Could not ${what}: ${errorMessage(error)}${hint ? `\n${hint}` : ''}`,
+        p.secrets,
+      );
       core.error(message);
       result.problems.push(message);
+      return false;
     }
   };
 
+  // First: every later step (and whoever reads report-path) sees the scrubbed files.
+  const scrubbed = await attempt('scrub the secrets from the report files', async () => {
+    const changed = await redactFiles(p.reportDir, p.secrets);
+    if (changed.length > 0) core.info(`Secrets were scrubbed from ${changed.join(', ')}.`);
+  });
+  setReviewOutputs(outputs, { reportPath });
   await attempt('write the job summary', async () => {
     await writeJobSummary(redactSecrets(p.summary, p.secrets));
   });
   await attempt('upload the report artifact', async () => {
+    if (!scrubbed) throw new Error('not uploaded, since the secrets could not be scrubbed');
     await uploadArtifact(p.inputs.artifactName, p.reportDir, await listFiles(p.reportDir));
   });
   const { gh, where } = p;

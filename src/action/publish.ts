@@ -9,40 +9,49 @@ import {
   type PullRequestInfo,
 } from '../github/pull-request.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
+import { MAX_SUMMARY_BYTES, writeJobSummary } from '../github/summary.js';
+import { FALLBACK_COMMENT_CHARS, GITHUB_COMMENT_LIMIT, renderComment } from '../report/comment.js';
+import { headline } from '../report/fail-on.js';
 import type { RunPlan } from './events.js';
 import { secretValues, type ActionInputs } from './inputs.js';
-import { headline } from '../report/fail-on.js';
 import { setReviewOutputs } from './outputs.js';
-import { writeJobSummary } from '../github/summary.js';
 import { READ_ONLY_WARNING } from './publish-review.js';
 import { reportSchema, type ReviewReport } from './report-schema.js';
-import { redactSecrets, renderFallbackComment, sanitizeComment } from './untrusted-comment.js';
+import { redactDeep } from './secrets.js';
 
 /**
  * mode: publish. The second half of the fork-safe pair: a workflow_run workflow (base
- * repository context, write token) posts the comment that the pull_request run (fork code,
- * read-only token) left in its artifact. The artifact is untrusted: report.json is validated,
- * comment.md sanitised, and the pull request number comes from the trusted event payload (or
- * from the API by the head the payload names), never from the artifact.
+ * repository context, write token) posts the comment for the review that the pull_request run
+ * (fork code, read-only token) left in its artifact. The artifact is untrusted, all of it:
+ * - the comment is rendered here, by our own renderer (which escapes every text that came from
+ *   the model or the code), from the validated report.json; comment.md is not read at all, so
+ *   its HTML, links, headings or an unclosed `<!--` never reach the pull request;
+ * - every figure (outputs, summary line) is derived again from the validated functions;
+ * - the pull request number comes from the trusted event payload (or from the API by the head
+ *   the payload names), never from the artifact.
  */
 
 export type PublishPlan = Extract<RunPlan, { kind: 'publish' }>;
 
+/** What publishing produced: the comment's body and the job summary, both rendered here. */
+interface Rendered {
+  report: ReviewReport;
+  body: string;
+  summary: string;
+}
+
 export type PublishResult =
-  | { status: 'published'; pr: number; url: string; report: ReviewReport; body: string }
-  | { status: 'forbidden'; pr: number; report: ReviewReport; body: string; message: string }
+  | ({ status: 'published'; pr: number; url: string } & Rendered)
+  | ({ status: 'forbidden'; pr: number; message: string } & Rendered)
   | { status: 'skipped'; reason: string };
 
 const MAX_REPORT_BYTES = 16 * 1024 * 1024;
-const MAX_COMMENT_FILE_BYTES = 1024 * 1024;
 
 export interface ReviewArtifact {
   report: ReviewReport;
-  /** comment.md, or '' when it is missing or too large to consider. */
-  comment: string;
 }
 
-/** Reads and validates report.json and comment.md from a downloaded artifact folder. */
+/** Reads and validates report.json from a downloaded artifact folder. */
 export async function readReviewArtifact(dir: string): Promise<ReviewArtifact> {
   const reportFile = path.join(dir, 'report.json');
   const reportText = await readRegularFile(reportFile, MAX_REPORT_BYTES);
@@ -67,9 +76,7 @@ export async function readReviewArtifact(dir: string): Promise<ReviewArtifact> {
       `${reportFile} is not a valid review report (${issues}): not publishing it.`,
     );
   }
-  const comment =
-    (await readRegularFile(path.join(dir, 'comment.md'), MAX_COMMENT_FILE_BYTES)) ?? '';
-  return { report: parsed.data, comment };
+  return { report: parsed.data };
 }
 
 /** A regular file's text, or undefined when it is missing, not a regular file, or too big. */
@@ -92,6 +99,34 @@ export interface PublishOptions {
   comment: boolean;
 }
 
+/**
+ * The comment (marker first) and the job summary for a validated report, with a footer saying
+ * where they come from. The review run's page is the summary link, as in the review's own
+ * comment.
+ */
+export function renderPublished(
+  report: ReviewReport,
+  options: { runUrl?: string; secrets: readonly string[] },
+): { body: string; fallbackBody: string; summary: string } {
+  const runLink = options.runUrl ? `[review run](${encodeURI(options.runUrl)})` : 'review run';
+  const footer = `<sub>Published from the artifact of the ${runLink} (a pull_request run without write access).</sub>`;
+  // Scrubbed before rendering: escaping would hide a secret from a scrub of the markdown.
+  const scrubbed = redactDeep(report, options.secrets);
+  const render = (maxChars: number, marker: boolean) => {
+    const text = renderComment(scrubbed, {
+      summaryUrl: options.runUrl,
+      marker,
+      maxChars: maxChars - footer.length - 2,
+    });
+    return `${text}\n${footer}\n`;
+  };
+  return {
+    body: render(GITHUB_COMMENT_LIMIT, true),
+    fallbackBody: render(FALLBACK_COMMENT_CHARS, true),
+    summary: render(MAX_SUMMARY_BYTES, false),
+  };
+}
+
 export async function publishFromArtifact(
   gh: GitHub,
   plan: PublishPlan,
@@ -110,20 +145,20 @@ export async function publishFromArtifact(
       reason: `#${pull.number} moved on to ${pull.headSha.slice(0, 7)} since the review of ${plan.headSha.slice(0, 7)}: the newer review will publish`,
     };
   }
-  const { report, comment } = await readReviewArtifact(options.reportDir);
+  const { report } = await readReviewArtifact(options.reportDir);
   if (report.head !== pull.headSha) {
     throw new UsageError(
       `The artifact's report is for ${report.head.slice(0, 7)}, but #${pull.number} is at ${pull.headSha.slice(0, 7)}: not publishing a report for another commit.`,
     );
   }
-  const runLink = plan.runId
-    ? `[review run](${options.serverUrl}/${plan.owner}/${plan.repo}/actions/runs/${plan.runId})`
-    : 'review run';
-  const footer = `<sub>Published from the artifact of the ${runLink} (a pull_request run without write access).</sub>`;
-  const { body, notes } = sanitizeComment(comment, report, { secrets: options.secrets, footer });
-  for (const note of notes) core.info(`Artifact comment: ${note}.`);
+  const runUrl = plan.runId
+    ? `${options.serverUrl}/${plan.owner}/${plan.repo}/actions/runs/${plan.runId}`
+    : undefined;
+  const { body, fallbackBody, summary } = renderPublished(report, {
+    runUrl,
+    secrets: options.secrets,
+  });
   if (!options.comment) return { status: 'skipped', reason: 'comment: false' };
-  const fallbackBody = `${redactSecrets(renderFallbackComment(report), options.secrets)}\n\n${footer}\n`;
   const result = await upsertStickyComment(gh, {
     owner: plan.owner,
     repo: plan.repo,
@@ -131,9 +166,10 @@ export async function publishFromArtifact(
     body,
     fallbackBody,
   });
+  const rendered = { report, body, summary };
   if (result.forbidden)
-    return { status: 'forbidden', pr: pull.number, report, body, message: result.message };
-  return { status: 'published', pr: pull.number, url: result.url, report, body };
+    return { status: 'forbidden', pr: pull.number, message: result.message, ...rendered };
+  return { status: 'published', pr: pull.number, url: result.url, ...rendered };
 }
 
 async function resolvePull(gh: GitHub, plan: PublishPlan): Promise<PullRequestInfo | undefined> {
@@ -148,7 +184,7 @@ async function resolvePull(gh: GitHub, plan: PublishPlan): Promise<PullRequestIn
 export async function runPublishMode(
   gh: GitHub | undefined,
   plan: PublishPlan,
-  inputs: Pick<ActionInputs, 'reportDir' | 'comment' | 'apiKey' | 'githubToken'>,
+  inputs: Pick<ActionInputs, 'reportDir' | 'comment' | 'apiKey' | 'githubToken' | 'endpoint'>,
 ): Promise<void> {
   if (!gh)
     throw new UsageError(
@@ -173,7 +209,7 @@ export async function runPublishMode(
     reportPath: path.join(inputs.reportDir, 'report.json'),
     commentUrl: result.status === 'published' ? result.url : undefined,
   });
-  await writeJobSummary(result.body);
+  await writeJobSummary(result.summary);
   if (result.status === 'forbidden') core.warning(READ_ONLY_WARNING);
   else core.info(`Published the review of #${result.pr}: ${result.url}`);
 }

@@ -2,19 +2,25 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import type { GitHub } from '../github/octokit.js';
 import type { InlineComment } from '../github/inline-review.js';
-import { renderComment } from '../report/comment.js';
+import { FALLBACK_COMMENT_CHARS, renderComment } from '../report/comment.js';
 import { codeSpan } from '../report/markdown.js';
 import type { Report } from '../report/types.js';
-import { kebabFlag, parseSettings, reviewSettingsSchema } from '../settings.js';
+import { writeReviewFiles } from '../report/write.js';
+import {
+  kebabFlag,
+  parseSettings,
+  reviewSettingsSchema,
+  type ReviewSettings,
+} from '../settings.js';
 import { createProgress } from '../testgen/progress.js';
 import { runReview } from '../testgen/review.js';
 import { ensureCommits } from './fetch-base.js';
 import { requireEndpoint, reviewReportDir, secretValues, type ActionInputs } from './inputs.js';
+import { modelAnswers } from './model-answers.js';
 import { publishReview } from './publish-review.js';
 import type { ReviewTarget } from './review-target.js';
+import { redactDeep } from './secrets.js';
 
-/** A comment GitHub accepts when the full one is refused as too long: summary and likely bugs. */
-const FALLBACK_COMMENT_CHARS = 20_000;
 /** GitHub keeps at most 1 MiB of job summary per step. */
 const SUMMARY_CHARS = 1_000_000;
 
@@ -42,21 +48,16 @@ export function likelyBugComments(report: Report): InlineComment[] {
   );
 }
 
-/** Reviews a range in the workspace and publishes the result on the pull request. */
-export async function reviewAndPublish(
+/** The review's settings, from the inputs; a problem names the input. */
+function reviewSettings(
   target: ReviewTarget,
   inputs: ActionInputs,
-  gh: GitHub | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<void> {
-  const workspace = env.GITHUB_WORKSPACE ?? '.';
-  const repo = inputs.path ? path.resolve(workspace, inputs.path) : workspace;
-  await ensureCommits(target.base, target.head, { repoDir: repo, token: inputs.githubToken });
-  const outDir = reviewReportDir(inputs, env);
-  const settings = parseSettings(
+  dirs: { repo: string; out: string },
+): ReviewSettings {
+  return parseSettings(
     reviewSettingsSchema,
     {
-      repo,
+      repo: dirs.repo,
       base: target.base,
       head: target.head,
       endpoint: requireEndpoint(inputs),
@@ -72,15 +73,38 @@ export async function reviewAndPublish(
       testTimeout: inputs.testTimeout,
       concurrency: inputs.concurrency,
       waitForEndpoint: inputs.waitForEndpoint,
-      out: outDir,
+      out: dirs.out,
     },
     (key) => `input '${kebabFlag(key).slice(2)}'`,
   );
+}
+
+/**
+ * Reviews a range in the workspace and publishes the result on the pull request. The step
+ * fails, after publishing, when `fail-on` is hit, when the model answered for no function, or
+ * when something could not be published (except a read-only token's comment: a warning).
+ */
+export async function reviewAndPublish(
+  target: ReviewTarget,
+  inputs: ActionInputs,
+  gh: GitHub | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const workspace = env.GITHUB_WORKSPACE ?? '.';
+  const repo = inputs.path ? path.resolve(workspace, inputs.path) : workspace;
+  await ensureCommits(target.base, target.head, { repoDir: repo, token: inputs.githubToken });
+  const outDir = reviewReportDir(inputs, env);
   const summaryUrl = runUrl(env);
-  const { report, comment } = await runReview(settings, {
+  const secrets = secretValues(inputs);
+  const reviewed = await runReview(reviewSettings(target, inputs, { repo, out: outDir }), {
     progress: createProgress(process.stdout),
     comment: { summaryUrl },
   });
+  // Scrubbed before rendering (escaping would hide a secret from a scrub of the markdown),
+  // and the files rewritten from it: they are the artifact.
+  const report = redactDeep(reviewed.report, secrets);
+  const comment = renderComment(report, { summaryUrl });
+  await writeReviewFiles(outDir, report, comment);
   core.info(`Review written to ${outDir}`);
   const published = await publishReview({
     inputs,
@@ -92,7 +116,13 @@ export async function reviewAndPublish(
     fallbackBody: renderComment(report, { summaryUrl, maxChars: FALLBACK_COMMENT_CHARS }),
     summary: renderComment(report, { marker: false, maxChars: SUMMARY_CHARS }),
     inlineComments: likelyBugComments(report),
-    secrets: secretValues(inputs),
+    secrets,
   });
+  // The step's verdict comes last, after everything that could be published was.
+  const answers = modelAnswers(report);
+  if (answers?.level === 'warning') core.warning(answers.message);
+  if (answers?.level === 'failure') core.setFailed(answers.message);
+  // Each publishing problem was logged as an error already: fail without repeating it.
+  if (published.problems.length > 0) process.exitCode = core.ExitCode.Failure;
   if (published.failReason) core.setFailed(published.failReason);
 }

@@ -7,8 +7,12 @@ import Bottleneck from 'bottleneck';
 /**
  * The GitHub client every publisher uses: Octokit with GitHub's recommended throttling (writes
  * spaced, secondary rate limits waited out and retried a bounded number of times) and retries
- * of transient server errors. Its log goes to the job log without headers, so the token never
- * appears there (Octokit also redacts it from error objects).
+ * of transient server errors.
+ *
+ * Octokit's own log (one line per request, failed attempts included) goes to the debug log
+ * only: a request that is retried and then succeeds is not a problem, and a final failure
+ * reaches the caller, which decides whether it is one (a read-only token on a fork's pull
+ * request is expected: one warning, no error). The lines carry no headers, so no token.
  */
 
 const GitHubClient = Octokit.plugin(retry, throttling);
@@ -40,7 +44,8 @@ export function createGitHub(options: GitHubOptions): GitHub {
   const limited =
     (kind: string) => (retryAfter: number, request: RequestInfo, _o: unknown, count: number) => {
       const retrying = count < SECONDARY_RATE_LIMIT_RETRIES;
-      core.warning(
+      // Info, not a warning: waiting is the handling; giving up surfaces as the caller's error.
+      core.info(
         `GitHub ${kind} on ${request.method} ${request.url}` +
           (retrying
             ? `: retrying in ${retryAfter}s (${count + 1}/${SECONDARY_RATE_LIMIT_RETRIES}).`
@@ -57,8 +62,8 @@ export function createGitHub(options: GitHubOptions): GitHub {
     log: {
       debug: () => undefined,
       info: (message: string) => core.debug(message),
-      warn: (message: string) => core.warning(message),
-      error: (message: string) => core.error(message),
+      warn: (message: string) => core.debug(message),
+      error: (message: string) => core.debug(message),
     },
     retry: { retryAfterBaseValue: msPerSecond },
     throttle: {

@@ -16,6 +16,9 @@ export const COMMENT_MARKER = '<!-- semcoder-action:review -->';
 /** GitHub rejects issue comments longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** A budget GitHub accepts when it refuses the full comment as too long: summary and likely bugs. */
+export const FALLBACK_COMMENT_CHARS = 20_000;
+
 export interface CommentOptions {
   /** Link to the job summary holding the full report. */
   summaryUrl?: string;
@@ -38,8 +41,9 @@ function functionLabel(fn: { file: string; qualname: string }): string {
 
 export function summaryLine(report: Report): string {
   const t = report.totals;
+  const unreviewed = report.functions.filter((fn) => fn.skipped).length;
   const parts = [
-    plural(t.functions, 'function'),
+    plural(t.functions, 'function') + (unreviewed > 0 ? ` (${unreviewed} not reviewed)` : ''),
     plural(t.generated, 'test'),
     `pass rate ${ratio(t.passed, t.valid)}`,
     `changed-line coverage ${ratio(t.changedLines.covered, t.changedLines.total)}`,

@@ -24,6 +24,7 @@ export interface Headline {
   passRate: number;
   edgeCases: number;
   likelyBugs: number;
+  /** Functions reviewed: those whose review was skipped (no answer from the model) not counted. */
   functions: number;
   /** Valid tests. */
   tests: number;
@@ -32,8 +33,9 @@ export interface Headline {
 }
 
 type ReportFigures = {
-  totals: Pick<Totals, 'passRate' | 'edgeCases' | 'functions' | 'valid'>;
+  totals: Pick<Totals, 'passRate' | 'edgeCases' | 'valid'>;
   functions: {
+    skipped?: string | null;
     edgeCases: Pick<FunctionReport['edgeCases'][number], 'verdict'>[];
     coverage?: { changedLines?: { covered: number; total: number } | null } | null;
   }[];
@@ -54,7 +56,7 @@ export function headline(report: ReportFigures): Headline {
     passRate: report.totals.passRate,
     edgeCases: report.totals.edgeCases,
     likelyBugs,
-    functions: report.totals.functions,
+    functions: report.functions.filter((fn) => !fn.skipped).length,
     tests: report.totals.valid,
     changedLinesCoverage: total === 0 ? 0 : round(covered / total),
   };

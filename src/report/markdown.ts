@@ -13,13 +13,17 @@ export function truncate(text: string, max: number): string {
 /**
  * Plain text on one line, always placed mid-line (a table cell, after a list marker): the
  * characters that act there are escaped (emphasis, code, links, tables, HTML); those that act
- * only at the start of a line (#, -, +, 1.) need not be. Mentions are defused.
+ * only at the start of a line (#, -, +, 1.) need not be. Mentions are defused, and so are
+ * GFM's bare-URL autolinks (`https://...`, `www.`): text from a model or a pull request shows
+ * an address, it does not offer a link to click.
  */
 export function escapeText(text: string, max = MAX_INLINE): string {
   return truncate(text.replace(/\s+/g, ' ').trim(), max)
     .replace(/[\\`*_[\]|~<>]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
-    .replace(/@(?=\w)/g, '@&#8203;');
+    .replace(/@(?=\w)/g, '@&#8203;')
+    .replace(/\b([a-z][a-z0-9+.-]*)(?=:\/\/)/gi, '$1&#8203;')
+    .replace(/\b(www)(?=\.)/gi, '$1&#8203;');
 }
 
 /** Text inside an HTML element (e.g. `<summary>`), where Markdown escapes do not apply. */
