@@ -16,7 +16,7 @@ import signal
 import sys
 
 from sandbox_linux import PR_SET_PDEATHSIG, _prctl
-from sandbox_process import _mirror
+from sandbox_process import _mirror, _reap_until
 from sandbox_tree import kill_strays, reap_all, send_signal
 
 
@@ -37,21 +37,9 @@ def fork_keeper() -> None:
     # Stopping the keeper stops the supervisor (and, through it, every worker).
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, _: send_signal(supervisor, number))
-    status = _wait_for(supervisor)
+    status = _reap_until(supervisor)  # and every orphan reparented here meanwhile
     kill_strays(())
     reap_all()
     sys.stderr.flush()
     _mirror(status)
 
-
-def _wait_for(child: int) -> int:
-    """Reaps whatever is reparented here until `child` exits; returns its status."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            return 0
-        except InterruptedError:
-            continue
-        if pid == child:
-            return status

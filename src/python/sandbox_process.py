@@ -206,7 +206,7 @@ def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
 
 
 def _reap_until(child: int) -> int:
-    """As PID 1 of the namespace: reaps every orphan until `child` itself has exited."""
+    """As PID 1 of the namespace, or a subreaper: reaps every orphan until `child` has exited."""
     while True:
         try:
             pid, status = os.waitpid(-1, 0)
