@@ -36640,7 +36640,6 @@ var reviewSettingsSchema = changesSettingsSchema.omit({ json: true }).extend({
   requestRetries: count(0, 20).default(4),
   /** New tokens of a test-writing answer (generate, repair, deepen); unset: the prompts' 2048. */
   maxTokens: count(16, 32768).optional(),
-  temperature: external_exports.coerce.number().min(0).max(2).default(0),
   reruns: count(0, 10).default(2),
   budget: seconds.default(1200),
   memoryMb: count(64, 1048576).default(2048),

@@ -52,7 +52,6 @@ export const reviewSettingsSchema = changesSettingsSchema
     requestRetries: count(0, 20).default(4),
     /** New tokens of a test-writing answer (generate, repair, deepen); unset: the prompts' 2048. */
     maxTokens: count(16, 32_768).optional(),
-    temperature: z.coerce.number().min(0).max(2).default(0),
     reruns: count(0, 10).default(2),
     budget: seconds.default(1200),
     memoryMb: count(64, 1_048_576).default(2048),
