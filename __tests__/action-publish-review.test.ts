@@ -192,10 +192,23 @@ describe('publishing a finished review', () => {
     assert.equal(result.failReason, undefined);
     assert.equal(stdout.match(/::warning::/g)?.length, 1);
     assert.match(stdout, /::warning::The token cannot comment on this pull request/);
+    // A same-repository pull request: the workflow did not grant the permission.
+    assert.match(stdout, /permissions: pull-requests: write/);
     assert.equal(stdout.match(/::error::/g), null, 'a 403 is not logged as an error');
     assert.match(readFileSync(summaryFile, 'utf8'), /## Full report/);
     assert.equal(fx.server.commentsOn(OWNER, REPO, pr).length, 0);
     assert.equal(outputs()['comment-url'], undefined);
+  });
+
+  it("a fork's read-only token: the warning points to the workflow_run pair", async () => {
+    const p = publication({ gh: fx.client(READ_ONLY_TOKEN) });
+    const { value: result, stdout } = await capture(() =>
+      publishReview({ ...p, where: { ...p.where, fromFork: true } }),
+    );
+    assert.equal(result.readOnly, true);
+    assert.equal(stdout.match(/::warning::/g)?.length, 1);
+    assert.match(stdout, /::warning::.*pull requests from forks.*workflow_run pair/);
+    assert.doesNotMatch(stdout, /permissions: pull-requests: write/);
   });
 
   it('without the artifact service: a notice, and the rest is done', async () => {

@@ -26,7 +26,7 @@ export interface ReviewPublication {
   inputs: Pick<ActionInputs, 'comment' | 'inline' | 'failOn' | 'artifactName'>;
   /** Undefined when there is no token: nothing is posted. */
   gh: GitHub | undefined;
-  where: { owner: string; repo: string; pr?: number; headSha: string };
+  where: { owner: string; repo: string; pr?: number; headSha: string; fromFork?: boolean };
   /** Holds report.json, comment.md and tests/; uploaded as the artifact. */
   reportDir: string;
   report: Pick<ReviewReport, 'totals' | 'functions'>;
@@ -53,9 +53,19 @@ export interface PublishedReview {
   problems: string[];
 }
 
-export const READ_ONLY_WARNING =
-  'The token cannot comment on this pull request (read-only, as for pull requests from forks): ' +
-  'the review is in the job summary. To comment on fork pull requests, use the workflow_run pair (see the README).';
+/**
+ * The one warning of a token that cannot comment. A fork's pull request gets a read-only token
+ * whatever the workflow asks, so the fix is the workflow_run pair; anywhere else the workflow
+ * (or the repository's settings) did not grant the write permission.
+ */
+export function readOnlyWarning(fromFork: boolean): string {
+  return fromFork
+    ? 'The token cannot comment on this pull request (read-only, as for pull requests from forks): ' +
+        'the review is in the job summary. To comment on fork pull requests, use the workflow_run pair (see the README).'
+    : 'The token cannot comment on this pull request (403): the review is in the job summary. ' +
+        "Give the job 'permissions: pull-requests: write', and check that the repository's " +
+        'Settings > Actions > Workflow permissions do not hold the token read-only.';
+}
 
 /** What to do about a GitHub API error that retries did not cure, by its status. */
 export function gitHubErrorHint(error: unknown): string {
@@ -116,7 +126,7 @@ export async function publishReview(p: ReviewPublication): Promise<PublishedRevi
       });
       if (posted.forbidden) {
         result.readOnly = true;
-        core.warning(READ_ONLY_WARNING);
+        core.warning(readOnlyWarning(where.fromFork ?? false));
         return;
       }
       result.commentUrl = posted.url;
@@ -145,7 +155,7 @@ export async function publishReview(p: ReviewPublication): Promise<PublishedRevi
       });
       if (review.status === 'forbidden' && !result.readOnly) {
         result.readOnly = true;
-        core.warning(READ_ONLY_WARNING);
+        core.warning(readOnlyWarning(where.fromFork ?? false));
       } else if (review.status === 'skipped') core.info(`Inline review: ${review.reason}.`);
     });
   }

@@ -15,7 +15,7 @@ import { headline } from '../report/fail-on.js';
 import type { RunPlan } from './events.js';
 import { secretValues, type ActionInputs } from './inputs.js';
 import { setReviewOutputs } from './outputs.js';
-import { READ_ONLY_WARNING } from './publish-review.js';
+import { readOnlyWarning } from './publish-review.js';
 import { reportSchema, type ReviewReport } from './report-schema.js';
 import { redactDeep } from './secrets.js';
 
@@ -210,6 +210,6 @@ export async function runPublishMode(
     commentUrl: result.status === 'published' ? result.url : undefined,
   });
   await writeJobSummary(result.summary);
-  if (result.status === 'forbidden') core.warning(READ_ONLY_WARNING);
+  if (result.status === 'forbidden') core.warning(readOnlyWarning(false));
   else core.info(`Published the review of #${result.pr}: ${result.url}`);
 }

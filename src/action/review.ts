@@ -109,7 +109,13 @@ export async function reviewAndPublish(
   const published = await publishReview({
     inputs,
     gh,
-    where: { owner: target.owner, repo: target.repo, pr: target.pr, headSha: report.head },
+    where: {
+      owner: target.owner,
+      repo: target.repo,
+      pr: target.pr,
+      headSha: report.head,
+      fromFork: target.fromFork,
+    },
     reportDir: outDir,
     report,
     commentBody: comment,
