@@ -122,6 +122,9 @@ describe('the bundled action when the model endpoint gives no usable answer', ()
     const [comment] = fx.server.commentsOn(OWNER, REPO, PR);
     assert.match(comment!.body, /\*\*4 functions \(4 not reviewed\) · 0 tests/);
     assert.match(comment!.body, /#### Skipped/);
+    // The reasons name the action's inputs, not the CLI's flags.
+    assert.match(comment!.body, /a lower 'concurrency' or more --request-retries may help/);
+    assert.doesNotMatch(comment!.body, /--concurrency/);
 
     // The endpoint's credentials are masked in the log and scrubbed from all that is published.
     const masks = result.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));

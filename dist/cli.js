@@ -48617,7 +48617,7 @@ var Client = class {
     const attempts = Math.max(1, log.attempts);
     return new ModelUnavailableError(
       this.redact(
-        `The endpoint ${this.endpoint?.display ?? "unknown"} gave no usable answer to ${what} after ${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${seen}). Check that the server is up and not overloaded; --concurrency lower or --request-retries higher may help.`
+        `The endpoint ${this.endpoint?.display ?? "unknown"} gave no usable answer to ${what} after ${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${seen}). Check that the server is up and not overloaded; a lower --concurrency or more --request-retries may help.`
       ),
       request.kind,
       request.subject,

@@ -4,8 +4,7 @@ import type { Report } from '../report/types.js';
  * Whether the model endpoint answered enough for the review to mean something, from the report
  * alone. Pure. A function the model gave no usable answer for is listed as skipped in the
  * comment; that alone is easy to miss, so the action also says it in one annotation that names
- * the action's inputs to check (the reasons in the report come from the engine, which speaks
- * in CLI flags).
+ * the action's inputs to check.
  *
  * - Some functions unanswered: a warning; the others were reviewed.
  * - No function answered: the step fails (after everything is published). A green check on a

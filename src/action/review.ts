@@ -20,6 +20,7 @@ import { modelAnswers } from './model-answers.js';
 import { publishReview } from './publish-review.js';
 import type { ReviewTarget } from './review-target.js';
 import { redactDeep } from './secrets.js';
+import { reportInActionTerms } from './terms.js';
 
 /** GitHub keeps at most 1 MiB of job summary per step. */
 const SUMMARY_CHARS = 1_000_000;
@@ -101,8 +102,9 @@ export async function reviewAndPublish(
     comment: { summaryUrl },
   });
   // Scrubbed before rendering (escaping would hide a secret from a scrub of the markdown),
-  // and the files rewritten from it: they are the artifact.
-  const report = redactDeep(reviewed.report, secrets);
+  // its reasons naming inputs instead of CLI flags, and the files rewritten from it: they are
+  // the artifact.
+  const report = reportInActionTerms(redactDeep(reviewed.report, secrets));
   const comment = renderComment(report, { summaryUrl });
   await writeReviewFiles(outDir, report, comment);
   core.info(`Review written to ${outDir}`);

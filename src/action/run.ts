@@ -7,6 +7,7 @@ import { planRun } from './events.js';
 import { readInputs } from './inputs.js';
 import { runPublishMode } from './publish.js';
 import { resolveReviewTarget } from './review-target.js';
+import { inActionTerms } from './terms.js';
 import { reviewAndPublish } from './review.js';
 
 /**
@@ -37,6 +38,6 @@ export async function run(): Promise<void> {
         return;
     }
   } catch (error) {
-    core.setFailed(errorMessage(error));
+    core.setFailed(inActionTerms(errorMessage(error)));
   }
 }
