@@ -7,7 +7,7 @@
 //   npm run demo -- --serve --dir D   CI: make the demo repository in D, serve the scripted
 //                                     answers, print DEMO_* variables, run until killed
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,7 +51,12 @@ if (values.serve) {
   });
   const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
   await server.stop();
-  process.stdout.write(`\n--- ${path.join(out, 'comment.md')} ---\n`);
-  process.stdout.write(readFileSync(path.join(out, 'comment.md'), 'utf8'));
+  const comment = path.join(out, 'comment.md');
+  // No comment: the CLI stopped before reviewing (e.g. an interpreter without pytest) and
+  // said why on stderr.
+  if (existsSync(comment)) {
+    process.stdout.write(`\n--- ${comment} ---\n`);
+    process.stdout.write(readFileSync(comment, 'utf8'));
+  }
   process.exit(status ?? 1);
 }
