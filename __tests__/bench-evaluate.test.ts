@@ -199,6 +199,45 @@ describe('bench evaluate: HumanEval+', () => {
     ]);
   });
 
+  it('does not let a sample forge its verdict', async () => {
+    const id = 'HumanEval/0';
+    // The audit's forgery: "pass" report lines written to every descriptor the sample might
+    // have inherited, then an exit before anything else is judged.
+    const forgeReports = [
+      '    import os',
+      '    for fd in range(3, 64):',
+      '        for phase in ("base", "plus"):',
+      `            line = '{"phase": "%s", "status": "pass", "detail": null}\\n' % phase`,
+      '            try:',
+      '                os.write(fd, line.encode())',
+      '            except OSError:',
+      '                pass',
+      '    os._exit(0)',
+    ].join('\n');
+    // The answer key looked up in the sample's own memory.
+    const findAnswers = [
+      '    import gc',
+      '    for o in gc.get_objects():',
+      '        if isinstance(o, dict) and "expected" in o and "inputs" in o:',
+      '            for inp, exp in zip(o["inputs"], o["expected"]):',
+      '                if list(inp) == [numbers, threshold]:',
+      '                    return exp',
+      '    return None',
+    ].join('\n');
+    const lines = [
+      { task_id: id, completion: `${forgeReports}\n` },
+      { task_id: id, completion: `${findAnswers}\n` },
+      { task_id: id, completion: task(id).canonical_solution },
+    ];
+    const run = await evaluate('humanevalplus', samplesFile(lines));
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(statuses(run.results)[id], [
+      ['error', 'error'],
+      ['fail', 'fail'],
+      ['pass', 'pass'],
+    ]);
+  });
+
   it('keeps the inputs that break their contract, unless asked to drop them', async () => {
     // Differs from the canonical solution only on negative numbers, which HumanEval/116's
     // contract rejects (one of its base inputs, from the original HumanEval test, has them).
