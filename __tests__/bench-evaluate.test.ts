@@ -366,6 +366,7 @@ describe('bench evaluate: history and regression gate', () => {
       '10',
     ]);
     assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /--max-drop 10: not checked, no earlier comparable run/);
     const second = await evaluate('humanevalplus', worse, [
       '--history',
       history,

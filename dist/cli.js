@@ -29914,8 +29914,11 @@ function headline(entry) {
   const value = HEADLINES[entry.suite]?.pick(entry) ?? null;
   return value === null ? null : 100 * value;
 }
+function comparable(a, b2) {
+  return a.suite === b2.suite && a.datasetMd5 === b2.datasetMd5 && a.scope === b2.scope;
+}
 function previousRun(history, entry) {
-  return history.runs.filter((run3) => run3.runId !== entry.runId).filter((run3) => run3.suite === entry.suite && run3.datasetMd5 === entry.datasetMd5).filter((run3) => run3.scope === entry.scope).at(-1);
+  return history.runs.filter((run3) => run3.runId !== entry.runId && comparable(run3, entry)).at(-1);
 }
 var FLAG_NAMES = { failBelow: "--fail-below", maxDrop: "--max-drop" };
 var pct = (value) => `${value.toFixed(1)}%`;
@@ -29923,29 +29926,46 @@ function checkGate(entry, previous, options) {
   const current = headline(entry);
   const title = headlineTitle(entry.suite);
   const names = options.names ?? FLAG_NAMES;
-  const messages = [];
+  const result = { failed: false, messages: [], passed: [], skipped: [] };
   if (current === null) {
     if (options.failBelow !== void 0 || options.maxDrop !== void 0) {
-      messages.push(`${title} could not be computed (no task was evaluated): the gate fails.`);
-      return { failed: true, messages };
+      result.messages.push(
+        `${title} could not be computed (no task was evaluated): the gate fails.`
+      );
+      result.failed = true;
     }
-    return { failed: false, messages };
+    return result;
   }
-  if (options.failBelow !== void 0 && current < options.failBelow) {
-    messages.push(
-      `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
-    );
-  }
-  const before = previous ? headline(previous) : null;
-  if (options.maxDrop !== void 0 && previous && before !== null) {
-    const drop = before - current;
-    if (drop > options.maxDrop) {
-      messages.push(
-        `${title} dropped ${drop.toFixed(1)} points, from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}: more than ${names.maxDrop} ${options.maxDrop}.`
+  if (options.failBelow !== void 0) {
+    if (current < options.failBelow) {
+      result.messages.push(
+        `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
+      );
+    } else {
+      result.passed.push(
+        `${title} is ${pct(current)}, not below ${names.failBelow} ${pct(options.failBelow)}.`
       );
     }
   }
-  return { failed: messages.length > 0, messages };
+  if (options.maxDrop !== void 0) {
+    const before = previous ? headline(previous) : null;
+    if (!previous || before === null) {
+      const why = previous ? `the earlier comparable run ${previous.runId} has no ${title}` : "no earlier comparable run (same suite, dataset md5 and tasks) in the history";
+      result.skipped.push(`${names.maxDrop} ${options.maxDrop}: not checked, ${why}.`);
+    } else {
+      const drop = before - current;
+      const change = `from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}`;
+      if (drop > options.maxDrop) {
+        result.messages.push(
+          `${title} dropped ${drop.toFixed(1)} points, ${change}: more than ${names.maxDrop} ${options.maxDrop}.`
+        );
+      } else {
+        result.passed.push(`${title} went ${change}: within ${names.maxDrop} ${options.maxDrop}.`);
+      }
+    }
+  }
+  result.failed = result.messages.length > 0;
+  return result;
 }
 async function readHistory(file2) {
   let text2;
@@ -30025,12 +30045,59 @@ var CHARTS = {
     reference: false
   }
 };
+function runLabels(runs) {
+  const years = new Set(runs.map((run3) => run3.date.slice(0, 4)));
+  const days = runs.map((run3) => chartLabel(run3.date.slice(years.size > 1 ? 2 : 5, 10)));
+  const perDay = /* @__PURE__ */ new Map();
+  for (const day of days) perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  const seen = /* @__PURE__ */ new Map();
+  return days.map((day) => {
+    if (perDay.get(day) === 1) return day;
+    const n = (seen.get(day) ?? 0) + 1;
+    seen.set(day, n);
+    return `${day} #${n}`;
+  });
+}
+function chartedRuns(runs, suite) {
+  const spec = CHARTS[suite];
+  const ofSuite = runs.filter((run3) => run3.suite === suite);
+  const latest = ofSuite.at(-1);
+  if (!spec || !latest) return null;
+  const notes3 = [];
+  const otherData = ofSuite.filter((run3) => run3.datasetMd5 !== latest.datasetMd5).length;
+  const otherTasks = ofSuite.filter(
+    (run3) => run3.datasetMd5 === latest.datasetMd5 && run3.scope !== latest.scope
+  ).length;
+  if (otherData > 0) {
+    notes3.push(
+      `${plural2(otherData, "run")} of this suite on other dataset content (another md5) left out.`
+    );
+  }
+  if (otherTasks > 0) {
+    notes3.push(
+      `${plural2(otherTasks, "run")} of this suite over other tasks (a limit, a shard, a partial samples file or instance list) left out.`
+    );
+  }
+  const same = ofSuite.filter((run3) => comparable(run3, latest));
+  const measured = same.filter((run3) => spec.series.every((pick3) => pick3(run3) !== null));
+  const unmeasured = same.filter((run3) => !measured.includes(run3));
+  if (unmeasured.length > 0) {
+    const which = unmeasured.slice(-5).map((run3) => `${escapeText(run3.runId, 60)} (${run3.date.slice(0, 10)})`);
+    notes3.push(
+      `Left out, a figure not measured (nothing to count it over): ${which.join(", ")}${unmeasured.length > 5 ? ", \u2026" : ""}.`
+    );
+  }
+  if (measured.length > CHART_RUNS) {
+    notes3.push(`The last ${CHART_RUNS} of ${measured.length} comparable runs.`);
+  }
+  return { shown: measured.slice(-CHART_RUNS), notes: notes3 };
+}
 function trendChart(runs, suite) {
   const spec = CHARTS[suite];
-  const shown2 = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS);
+  const shown2 = chartedRuns(runs, suite)?.shown ?? [];
   if (!spec || shown2.length === 0) return null;
-  const labels = shown2.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
-  const series = (pick3) => `[${shown2.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
+  const labels = runLabels(shown2).map((label) => `"${label}"`);
+  const series = (pick3) => `[${shown2.map((run3) => round1(100 * pick3(run3))).join(", ")}]`;
   const lines = [
     "```mermaid",
     "xychart-beta",
@@ -30046,18 +30113,27 @@ function trendChart(runs, suite) {
   return lines.join("\n");
 }
 function trendSection(history, suite) {
-  const chart = history ? trendChart(history, suite) : null;
+  const charted = history ? chartedRuns(history, suite) : null;
+  if (!charted) return null;
+  const chart = trendChart(history, suite);
+  const shown2 = charted.shown;
+  const axis = shown2.length > 0 ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural2(shown2.length, "run")} from ${shown2[0].date.slice(0, 10)} to ${shown2.at(-1).date.slice(0, 10)}, over the same dataset content and tasks as this run.` : "No run to chart: this run measured none of the figures.";
+  const caption = [CHARTS[suite].legend, axis, ...charted.notes].join(" ");
   return chart ? `### Trend
 
 ${chart}
 
-${CHARTS[suite].legend}` : null;
+${caption}` : `### Trend
+
+${caption}`;
 }
 function gateSection(gate) {
   if (!gate) return null;
-  return gate.failed ? `### Regression gate: failed
+  const verdict = gate.failed ? "failed" : gate.passed.length === 0 && gate.skipped.length > 0 ? "no earlier comparable run" : "passed";
+  const lines = [...gate.messages, ...gate.passed, ...gate.skipped].map((m) => `- ${m}`);
+  return lines.length > 0 ? `### Regression gate: ${verdict}
 
-${gate.messages.map((m) => `- ${m}`).join("\n")}` : "### Regression gate: passed";
+${lines.join("\n")}` : `### Regression gate: ${verdict}`;
 }
 function passTable(results) {
   const ks = Object.keys(results.passAtK.base);
@@ -36675,6 +36751,8 @@ function finish(results, report) {
 function finishLines(figures2, report) {
   const lines = [...figures2, `wrote ${report.resultsFile} and ${report.summaryFile}`];
   process.stdout.write(`${lines.join("\n")}
+`);
+  for (const note3 of report.gate?.skipped ?? []) process.stderr.write(`semcoder-action: ${note3}
 `);
   if (report.gate?.failed) {
     process.stderr.write(

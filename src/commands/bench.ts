@@ -28,6 +28,7 @@ function finish(results: SuiteResults, report: SuiteReport): void {
 export function finishLines(figures: readonly string[], report: SuiteReport): void {
   const lines = [...figures, `wrote ${report.resultsFile} and ${report.summaryFile}`];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const note of report.gate?.skipped ?? []) process.stderr.write(`semcoder-action: ${note}\n`);
   if (report.gate?.failed) {
     process.stderr.write(
       `${report.gate.messages.map((m) => `semcoder-action: ${m}`).join('\n')}\n`,
