@@ -310,6 +310,22 @@ describe('bench evaluate: HumanEval+', () => {
       assert.deepEqual(merged[key], whole.results[key], key);
     }
     assert.deepEqual(merged.merged, { shards: [1, 2, 3], count: 3 });
+    // The samples cover 12 of 164 tasks: each run and the merge say so on stderr.
+    assert.match(
+      whole.stderr,
+      /152 of 164 tasks had no sample and are not counted: pass@k is over 12 tasks\./,
+    );
+    assert.match(merge.stderr, /152 of 164 tasks had no sample/);
+    const lacking = await runCli([
+      'bench',
+      'merge',
+      '--out',
+      path.join(tmp, 'merged-lacking'),
+      shards[0]!.out,
+      shards[2]!.out,
+    ]);
+    assert.equal(lacking.code, 0, lacking.stderr);
+    assert.match(lacking.stderr, /shard 2\/3 missing: figures are over shards 1\/3, 3\/3\./);
     const overlap = await runCli(['bench', 'merge', '--out', out, shards[0]!.out, shards[0]!.out]);
     assert.equal(overlap.code, 2);
     assert.match(overlap.stderr, /are both shard 1\/3/);
@@ -367,6 +383,14 @@ describe('bench evaluate: history and regression gate', () => {
     ]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /--max-drop 10: not checked, no earlier comparable run/);
+    assert.match(
+      first.stderr,
+      /160 of 164 tasks had no sample and are not counted: pass@k is over 4 tasks\./,
+    );
+    assert.match(
+      readFileSync(path.join(first.out, 'summary.md'), 'utf8'),
+      /^## HumanEval\+ benchmark\n\n.*\n\n\*\*Partial: 160 of 164 tasks had no sample and are not counted: pass@k is over 4 tasks\.\*\*\n\n\| +\| pass@1 \|/,
+    );
     const second = await evaluate('humanevalplus', worse, [
       '--history',
       history,

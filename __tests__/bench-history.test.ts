@@ -18,6 +18,7 @@ import {
 import { writeSuiteReport } from '../src/bench/report.js';
 import {
   gateSection,
+  missingShardsWarning,
   renderSummary,
   runLabels,
   trendChart,
@@ -333,12 +334,64 @@ describe('summary', () => {
     assert.match(markdown, /\| base \| 50\.0% \|\n\| plus \| 50\.0% \|/);
     assert.match(markdown, /\| fail \| 1 \| 1 \|/);
     assert.match(markdown, /1 task without a passing sample \(plus\)<\/summary>\n\nHumanEval\/1\n/);
-    assert.match(markdown, /1 task of the dataset had no sample/);
+    assert.match(
+      markdown,
+      /\n\n\*\*Partial: 1 of 3 tasks had no sample and is not counted: pass@k is over 2 tasks\.\*\*\n\n\| +\| pass@1/,
+    );
     assert.match(markdown, /line 4: the task is not in the dataset/);
     assert.match(markdown, /```mermaid/);
     assert.match(markdown, /79\.3 \(SemCoder README\), 81\.1 \(SemCoder paper's first version\)/);
     assert.match(markdown, /### Regression gate: failed\n\n- HumanEval\+ pass@1 is 50\.0%/);
     assert.doesNotMatch(markdown, /<b>/);
+  });
+});
+
+describe('partial runs', () => {
+  it('name the missing shards and what the figures are over', () => {
+    assert.equal(missingShardsWarning(null), null);
+    assert.equal(missingShardsWarning({ shards: [1, 2], count: 2 }), null);
+    assert.equal(
+      missingShardsWarning({ shards: [1, 3], count: 3 }),
+      'shard 2/3 missing: figures are over shards 1/3, 3/3.',
+    );
+    assert.equal(
+      missingShardsWarning({ shards: [4], count: 4 }),
+      'shards 1/4, 2/4, 3/4 missing: figures are over shard 4/4.',
+    );
+  });
+
+  it('are recorded in the history, but never compared with a whole run', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'semcoder-partial-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const historyFile = path.join(dir, 'history.json');
+    const scopeTasks = ['HumanEval/0', 'HumanEval/1', 'HumanEval/2'];
+    const whole = suiteResults(
+      Object.fromEntries(scopeTasks.map((id) => [id, [outcome('pass')]])),
+      { scopeTasks },
+    );
+    const partial = suiteResults({ 'HumanEval/0': [outcome('fail')] }, { scopeTasks });
+    const options = (runId: string) => ({
+      historyFile,
+      runId,
+      now: new Date('2025-01-01T00:00:00Z'),
+      gate: { maxDrop: 1 },
+    });
+    await writeSuiteReport(path.join(dir, 'a'), whole, options('whole'));
+    const second = await writeSuiteReport(path.join(dir, 'b'), partial, options('partial'));
+    // 100% then 0%: a drop, were the runs comparable; they are not (other tasks).
+    assert.equal(second.gate?.failed, false);
+    assert.match(second.gate!.skipped[0]!, /no earlier comparable run/);
+    assert.match(second.summary, /2 of 3 tasks had no sample and are not counted/);
+    assert.match(second.summary, /1 run of this suite over other tasks .* left out/);
+    const runs = (await readHistory(historyFile)).runs;
+    assert.deepEqual(
+      runs.map((run) => [run.runId, run.tasks]),
+      [
+        ['whole', 3],
+        ['partial', 1],
+      ],
+    );
+    assert.notEqual(runs[0]!.scope, runs[1]!.scope);
   });
 });
 

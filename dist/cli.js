@@ -30181,15 +30181,33 @@ function missingShardsNote(merged) {
   );
   return `Shards missing from this merge: ${missing.map((i2) => `${i2}/${merged.count}`).join(", ")}.`;
 }
+function missingShardsWarning(merged) {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const name = (i2) => `${i2}/${merged.count}`;
+  const missing = Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
+    (index) => !merged.shards.includes(index)
+  );
+  const shards = (list) => `${list.length === 1 ? "shard" : "shards"} ${list.map(name).join(", ")}`;
+  return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+function missingTasksNote(results) {
+  const missing = results.missingTasks.length;
+  if (missing === 0) return null;
+  const errors = results.skipped.filter(
+    (item) => item.taskId !== null && item.reason.startsWith("not evaluated:")
+  ).length;
+  const scope = results.tasks + missing + errors;
+  return `${missing} of ${plural2(scope, "task")} had no sample and ${missing === 1 ? "is" : "are"} not counted: pass@k is over ${plural2(results.tasks, "task")}.`;
+}
+function scopeWarnings(results) {
+  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
+    (line) => line !== null
+  );
+}
 function notes(results) {
   const out = [];
   const missing = missingShardsNote(results.merged);
   if (missing) out.push(missing);
-  if (results.missingTasks.length > 0) {
-    out.push(
-      `${plural2(results.missingTasks.length, "task")} of the dataset had no sample and are not counted.`
-    );
-  }
   if (results.skipped.length > 0) {
     const first2 = results.skipped.slice(0, 5).map((item) => {
       const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? "");
@@ -30223,10 +30241,11 @@ function renderSummary(results, options = {}) {
       `${title} benchmark`,
       results,
       `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}`
-    ),
-    passTable(results),
-    statusTable(results)
+    )
   ];
+  const partial2 = missingTasksNote(results);
+  if (partial2) parts.push(`**Partial: ${partial2}**`);
+  parts.push(passTable(results), statusTable(results));
   const missing = unsolved(results);
   if (missing) parts.push(missing);
   parts.push(
@@ -31088,6 +31107,7 @@ var mergeCodegen = (parts, createdAt) => {
   );
   return {
     lines: summaryLines(results),
+    warnings: scopeWarnings(results),
     report: {
       results,
       figures: historyFigures(results),
@@ -31102,6 +31122,7 @@ var mergeTestgenRun = (parts, createdAt) => {
   );
   return {
     lines: testgenLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
     report: {
       results,
       figures: testgenFigures(results),
@@ -31114,7 +31135,11 @@ var mergeSwebench = (parts, createdAt) => {
     parts.map((p2) => parsed(p2, (json2) => swebenchResultsSchema.safeParse(json2))),
     createdAt
   );
-  return { lines: swebenchSummaryLines(results), report: swebenchReport(results) };
+  return {
+    lines: swebenchSummaryLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
+    report: swebenchReport(results)
+  };
 };
 var MERGERS = {
   humaneval: mergeCodegen,
@@ -36746,11 +36771,13 @@ function parseSettings(schema, raw, flagName = kebabFlag) {
 
 // src/commands/bench.ts
 function finish(results, report) {
-  finishLines(summaryLines(results), report);
+  finishLines(summaryLines(results), report, scopeWarnings(results));
 }
-function finishLines(figures2, report) {
+function finishLines(figures2, report, warnings = []) {
   const lines = [...figures2, `wrote ${report.resultsFile} and ${report.summaryFile}`];
   process.stdout.write(`${lines.join("\n")}
+`);
+  for (const warning of warnings) process.stderr.write(`semcoder-action: ${warning}
 `);
   for (const note3 of report.gate?.skipped ?? []) process.stderr.write(`semcoder-action: ${note3}
 `);
@@ -36831,7 +36858,7 @@ function registerBench(program2) {
       now,
       gate: gateOf(settings)
     });
-    finishLines(merged.lines, report);
+    finishLines(merged.lines, report, merged.warnings);
   });
   return bench;
 }

