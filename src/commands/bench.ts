@@ -51,7 +51,10 @@ function gateOf(settings: { failBelow?: number; maxDrop?: number }): GateOptions
 
 async function runEvaluate(settings: BenchEvaluateSettings): Promise<void> {
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(settings.suite, settings.dataset, { cacheDir });
+  const dataset = await loadDataset(settings.suite, settings.dataset, {
+    cacheDir,
+    log: (line) => process.stderr.write(`semcoder-action: ${line}\n`),
+  });
   const prompts = new Map(dataset.records.map((record) => [record.task_id, record.prompt]));
   const { samples, skipped } = await readSamples(settings.samples, prompts);
   const now = new Date();
