@@ -87,17 +87,19 @@ class Judge:
         deadline: a slow comparison is the sample's time, as it was in EvalPlus)."""
         self.buffer += data
         offset = 0
-        while not self.finished and len(self.buffer) - offset >= FRAME.size:
-            kind, phase, index, length = FRAME.unpack_from(self.buffer, offset)
-            if length > bench_worker.MAX_PAYLOAD:
-                self.decide(ERROR, f"{self.current()}: the sample's report is unreadable")
-                break
-            end = offset + FRAME.size + length
-            if len(self.buffer) < end:
-                break
-            payload = bytes(self.buffer[offset + FRAME.size : end])
-            self.frame(kind, phase, index, payload, seconds_left)
-            offset = end
+        size = len(self.buffer)
+        with memoryview(self.buffer) as view:  # one copy of each payload, not two
+            while not self.finished and size - offset >= FRAME.size:
+                kind, phase, index, length = FRAME.unpack_from(view, offset)
+                if length > bench_worker.MAX_PAYLOAD:
+                    self.decide(ERROR, f"{self.current()}: the sample's report is unreadable")
+                    break
+                end = offset + FRAME.size + length
+                if size < end:
+                    break
+                payload = view[offset + FRAME.size : end].tobytes()
+                self.frame(kind, phase, index, payload, seconds_left)
+                offset = end
         del self.buffer[:offset]
 
     def frame(
