@@ -323,3 +323,36 @@ def test_set_dumpable_sets_what_prctl_reads_back() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(RUNNER).parent)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.stdout.split() == ["0", "1"], done.stderr
+
+
+def test_outputs_larger_than_the_report_pipe_are_judged_whole() -> None:
+    # 3 MB outputs: several pipe fills each, and a frame split across many reads.
+    big = {
+        **TASK,
+        "entry_point": "text",
+        "base": {"inputs": [[3_000_000]], "expected": ["x" * 3_000_000], "times": [0.01], "invalid": []},
+        "plus": {"inputs": [[3_000_001]], "expected": ["x" * 3_000_001], "times": [0.01], "invalid": []},
+    }
+    right = "def text(n):\n    return 'x' * n\n"
+    wrong = "def text(n):\n    return 'x' * (n - 1) + 'y' if n > 3_000_000 else 'x' * n\n"
+    assert statuses(run_batch([right, wrong, right], big)) == [
+        ("pass", "pass"),
+        ("pass", "fail"),
+        ("pass", "pass"),
+    ]
+
+
+def test_the_report_pipe_holds_a_large_output_at_once() -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    import fcntl
+
+    read_fd, write_fd = bench_runner.report_pipe()
+    try:
+        size = fcntl.fcntl(read_fd, getattr(fcntl, "F_GETPIPE_SZ", 1032))
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < bench_runner.PIPE_BYTES:
+        pytest.skip("this system caps pipes below PIPE_BYTES: the default size is kept")
+    assert size == bench_runner.PIPE_BYTES
