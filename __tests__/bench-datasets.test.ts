@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { defaultCacheDir, md5 } from '../src/bench/dataset-cache.js';
 import { loadDataset } from '../src/bench/datasets.js';
@@ -160,17 +162,19 @@ describe('loadDataset from URLs', () => {
   });
   after(() => server.close());
 
-  it('downloads once, then serves the cached copy by content hash', async () => {
+  it('downloads once, then serves the cached copy of a known md5 without asking again', async () => {
     const url = `${server.url}/v0.1.10/HumanEvalPlus.jsonl.gz`;
     const cache = path.join(tmp, 'url-cache');
-    const first = await loadDataset('humanevalplus', url, { cacheDir: cache });
-    const second = await loadDataset('humanevalplus', url, { cacheDir: cache });
+    const known = { cacheDir: cache, expectedMd5: HUMANEVAL_PLUS_MD5 };
+    const first = await loadDataset('humanevalplus', url, known);
+    const second = await loadDataset('humanevalplus', url, known);
     assert.equal(server.hits.get('/v0.1.10/HumanEvalPlus.jsonl.gz'), 1);
     assert.equal(first.md5, HUMANEVAL_PLUS_MD5);
     assert.equal(second.md5, HUMANEVAL_PLUS_MD5);
     assert.equal(second.file, first.file);
     assert.ok(first.file.startsWith(path.join(cache, 'datasets', 'blobs')));
     assert.equal(first.source, url);
+    assert.deepEqual(second.notices, []);
   });
 
   it('downloads again when the cached copy was damaged', async () => {
@@ -201,6 +205,140 @@ describe('loadDataset from URLs', () => {
   it('keeps its cache under $SEMCODER_CACHE, else ~/.cache/semcoder-action', () => {
     assert.equal(defaultCacheDir({ SEMCODER_CACHE: '/x/y' }), '/x/y');
     assert.equal(defaultCacheDir({}), path.join(os.homedir(), '.cache', 'semcoder-action'));
+  });
+});
+
+/** HumanEval's first n records, as a .jsonl body. */
+function humanEvalLines(n: number): Buffer {
+  const lines = gunzipSync(readFileSync(HUMANEVAL)).toString('utf8').split('\n').slice(0, n);
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
+
+interface Exchange {
+  ifNoneMatch: string | null;
+  ifModifiedSince: string | null;
+  status: number;
+}
+
+/**
+ * One file on 127.0.0.1 whose content the test changes, with the validators a test asks for,
+ * answering conditional GETs with 304 when they still hold (or 500 when told to fail).
+ */
+async function changingFile(validators: { etag: boolean; lastModified: boolean }) {
+  let version = 1;
+  let body = humanEvalLines(3);
+  let failing = false;
+  const exchanges: Exchange[] = [];
+  const modified = (v: number) => new Date(Date.UTC(2026, 0, v)).toUTCString();
+  const server = http.createServer((request, response) => {
+    const ifNoneMatch = request.headers['if-none-match'] ?? null;
+    const ifModifiedSince = request.headers['if-modified-since'] ?? null;
+    const etag = `"v${version}"`;
+    const headers: Record<string, string> = {};
+    if (validators.etag) headers.etag = etag;
+    if (validators.lastModified) headers['last-modified'] = modified(version);
+    let status = 200;
+    if (failing) status = 500;
+    else if (validators.etag && ifNoneMatch === etag) status = 304;
+    else if (!validators.etag && validators.lastModified && ifModifiedSince === modified(version))
+      status = 304;
+    exchanges.push({ ifNoneMatch, ifModifiedSince, status });
+    response.writeHead(status, headers).end(status === 200 ? body : undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/HumanEval.jsonl`,
+    exchanges,
+    change: (records: number) => {
+      version += 1;
+      body = humanEvalLines(records);
+    },
+    fail: (on: boolean) => (failing = on),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('loadDataset revalidates a URL on each run', () => {
+  it('keeps the cached copy on 304, and downloads a changed file again (ETag)', async () => {
+    const file = await changingFile({ etag: true, lastModified: true });
+    after(() => file.close());
+    const cache = path.join(tmp, 'etag-cache');
+    const first = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    const again = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(first.records.length, 3);
+    assert.equal(again.md5, first.md5);
+    assert.equal(again.file, first.file);
+    assert.deepEqual(again.notices, []);
+    file.change(4);
+    const logged: string[] = [];
+    const changed = await loadDataset('humaneval', file.url, {
+      cacheDir: cache,
+      log: (line) => logged.push(line),
+    });
+    assert.equal(changed.records.length, 4);
+    assert.notEqual(changed.md5, first.md5);
+    assert.notEqual(changed.file, first.file); // stored under its own content hash
+    assert.match(
+      changed.notices[0]!,
+      /The dataset .* changed since the copy downloaded .*: downloaded again/,
+    );
+    assert.deepEqual(logged, changed.notices);
+    const still = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(still.md5, changed.md5);
+    assert.deepEqual(
+      file.exchanges.map((e) => [e.ifNoneMatch, e.status]),
+      [
+        [null, 200],
+        ['"v1"', 304],
+        ['"v1"', 200],
+        ['"v2"', 304],
+      ],
+    );
+  });
+
+  it('asks with If-Modified-Since when the server sends Last-Modified only', async () => {
+    const file = await changingFile({ etag: false, lastModified: true });
+    after(() => file.close());
+    const cache = path.join(tmp, 'modified-cache');
+    const first = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    const again = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(again.md5, first.md5);
+    file.change(5);
+    const changed = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(changed.records.length, 5);
+    assert.deepEqual(
+      file.exchanges.map((e) => [e.ifModifiedSince, e.status]),
+      [
+        [null, 200],
+        ['Thu, 01 Jan 2026 00:00:00 GMT', 304],
+        ['Thu, 01 Jan 2026 00:00:00 GMT', 200],
+      ],
+    );
+  });
+
+  it('uses the cached copy, with a notice, when the server cannot be asked', async () => {
+    const file = await changingFile({ etag: true, lastModified: false });
+    const cache = path.join(tmp, 'offline-cache');
+    const first = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    file.fail(true);
+    const failing = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(failing.md5, first.md5);
+    assert.match(
+      failing.notices[0]!,
+      /^Could not check the dataset http:\/\/127\.0\.0\.1:\d+\/HumanEval\.jsonl for changes \(HTTP 500\): using the copy downloaded \d{4}-/,
+    );
+    await file.close();
+    const offline = await loadDataset('humaneval', file.url, { cacheDir: cache });
+    assert.equal(offline.md5, first.md5);
+    assert.match(
+      offline.notices[0]!,
+      /^Could not check the dataset .* for changes \(.+\): using the copy downloaded/,
+    );
+    await assert.rejects(
+      loadDataset('humaneval', file.url, { cacheDir: path.join(tmp, 'empty-cache') }),
+      usageError(/Could not download the dataset .*Check the URL and the network/),
+    );
   });
 });
 

@@ -199,6 +199,45 @@ describe('bench evaluate: HumanEval+', () => {
     ]);
   });
 
+  it('does not let a sample forge its verdict', async () => {
+    const id = 'HumanEval/0';
+    // The audit's forgery: "pass" report lines written to every descriptor the sample might
+    // have inherited, then an exit before anything else is judged.
+    const forgeReports = [
+      '    import os',
+      '    for fd in range(3, 64):',
+      '        for phase in ("base", "plus"):',
+      `            line = '{"phase": "%s", "status": "pass", "detail": null}\\n' % phase`,
+      '            try:',
+      '                os.write(fd, line.encode())',
+      '            except OSError:',
+      '                pass',
+      '    os._exit(0)',
+    ].join('\n');
+    // The answer key looked up in the sample's own memory.
+    const findAnswers = [
+      '    import gc',
+      '    for o in gc.get_objects():',
+      '        if isinstance(o, dict) and "expected" in o and "inputs" in o:',
+      '            for inp, exp in zip(o["inputs"], o["expected"]):',
+      '                if list(inp) == [numbers, threshold]:',
+      '                    return exp',
+      '    return None',
+    ].join('\n');
+    const lines = [
+      { task_id: id, completion: `${forgeReports}\n` },
+      { task_id: id, completion: `${findAnswers}\n` },
+      { task_id: id, completion: task(id).canonical_solution },
+    ];
+    const run = await evaluate('humanevalplus', samplesFile(lines));
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(statuses(run.results)[id], [
+      ['error', 'error'],
+      ['fail', 'fail'],
+      ['pass', 'pass'],
+    ]);
+  });
+
   it('keeps the inputs that break their contract, unless asked to drop them', async () => {
     // Differs from the canonical solution only on negative numbers, which HumanEval/116's
     // contract rejects (one of its base inputs, from the original HumanEval test, has them).
@@ -271,6 +310,22 @@ describe('bench evaluate: HumanEval+', () => {
       assert.deepEqual(merged[key], whole.results[key], key);
     }
     assert.deepEqual(merged.merged, { shards: [1, 2, 3], count: 3 });
+    // The samples cover 12 of 164 tasks: each run and the merge say so on stderr.
+    assert.match(
+      whole.stderr,
+      /152 of 164 tasks had no sample and are not counted: pass@k is over 12 tasks\./,
+    );
+    assert.match(merge.stderr, /152 of 164 tasks had no sample/);
+    const lacking = await runCli([
+      'bench',
+      'merge',
+      '--out',
+      path.join(tmp, 'merged-lacking'),
+      shards[0]!.out,
+      shards[2]!.out,
+    ]);
+    assert.equal(lacking.code, 0, lacking.stderr);
+    assert.match(lacking.stderr, /shard 2\/3 missing: figures are over shards 1\/3, 3\/3\./);
     const overlap = await runCli(['bench', 'merge', '--out', out, shards[0]!.out, shards[0]!.out]);
     assert.equal(overlap.code, 2);
     assert.match(overlap.stderr, /are both shard 1\/3/);
@@ -327,6 +382,15 @@ describe('bench evaluate: history and regression gate', () => {
       '10',
     ]);
     assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /--max-drop 10: not checked, no earlier comparable run/);
+    assert.match(
+      first.stderr,
+      /160 of 164 tasks had no sample and are not counted: pass@k is over 4 tasks\./,
+    );
+    assert.match(
+      readFileSync(path.join(first.out, 'summary.md'), 'utf8'),
+      /^## HumanEval\+ benchmark\n\n.*\n\n\*\*Partial: 160 of 164 tasks had no sample and are not counted: pass@k is over 4 tasks\.\*\*\n\n\| +\| pass@1 \|/,
+    );
     const second = await evaluate('humanevalplus', worse, [
       '--history',
       history,

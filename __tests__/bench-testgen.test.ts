@@ -291,7 +291,7 @@ describe('renderTestgenSummary', () => {
           },
         },
       ],
-      gate: { failed: false, messages: [] },
+      gate: { failed: false, messages: [], passed: [], skipped: [] },
     });
     assert.match(markdown, /\| kill rate \| 50\.0% \| 1 of 2 faulty mutants killed \|/);
     assert.match(

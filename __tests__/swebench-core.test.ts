@@ -683,10 +683,10 @@ describe('summary', () => {
     ];
     const summary = renderSwebenchSummary(results, {
       history,
-      gate: { failed: true, messages: ['dropped'] },
+      gate: { failed: true, messages: ['dropped'], passed: [], skipped: [] },
     });
     assert.match(summary, /title "SWE-bench fail-to-pass \(%\)"/);
-    assert.match(summary, /x-axis \["2025-01-01", "2025-01-02"\]/);
+    assert.match(summary, /x-axis \["01-01", "01-02"\]/);
     assert.match(summary, /line \[100, 25\]\n {4}line \[50, 50\]\n```/);
     assert.match(summary, /Lines: success rate, and the share of the gold patches/);
     assert.match(summary, /### Regression gate: failed\n\n- dropped/);

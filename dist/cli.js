@@ -6164,48 +6164,93 @@ function blobName(url2) {
   const base = path.posix.basename(new URL(url2).pathname) || "dataset";
   return base.replace(/[^A-Za-z0-9._-]/g, "_").slice(-80);
 }
+var pointerFile = (cacheDir, url2) => path.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`);
 async function fromCache(cacheDir, url2) {
-  const pointer = path.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`);
   try {
-    const entry = JSON.parse(await readFile(pointer, "utf8"));
+    const entry = JSON.parse(await readFile(pointerFile(cacheDir, url2), "utf8"));
     const file2 = path.join(cacheDir, "datasets", "blobs", entry.blob);
     const bytes = await readFile(file2);
-    return sha256(bytes) === entry.sha256 ? { file: file2, bytes, downloaded: false } : null;
+    return sha256(bytes) === entry.sha256 ? { entry, file: file2, bytes } : null;
   } catch {
     return null;
   }
 }
-async function download(url2, timeoutMs) {
-  let response;
+async function writePointer(cacheDir, entry) {
+  await writeFileAtomic(pointerFile(cacheDir, entry.url), `${JSON.stringify(entry, null, 2)}
+`);
+}
+async function request(url2, headers, timeoutMs) {
   try {
-    response = await fetch(url2, { redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url2, {
+      headers,
+      redirect: "follow",
+      signal: AbortSignal.timeout(timeoutMs)
+    });
   } catch (error62) {
+    return error62 instanceof Error ? error62 : new Error(String(error62));
+  }
+}
+function conditionalHeaders(entry) {
+  const headers = {};
+  if (entry.etag) headers["if-none-match"] = entry.etag;
+  if (entry.lastModified) headers["if-modified-since"] = entry.lastModified;
+  return headers;
+}
+var served = (cached2, notice) => ({
+  file: cached2.file,
+  bytes: cached2.bytes,
+  downloaded: false,
+  notice
+});
+async function fetchCached(url2, cacheDir, options = {}) {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const cached2 = await fromCache(cacheDir, url2);
+  if (cached2 && options.revalidate === false) return served(cached2, null);
+  const response = await request(url2, cached2 ? conditionalHeaders(cached2.entry) : {}, timeoutMs);
+  const since = cached2 ? `the copy downloaded ${cached2.entry.fetchedAt}` : "";
+  if (response instanceof Error) {
+    if (cached2) {
+      return served(
+        cached2,
+        `Could not check the dataset ${url2} for changes (${errorMessage(response)}): using ${since}.`
+      );
+    }
     throw new UsageError(
-      `Could not download the dataset ${url2}: ${errorMessage(error62)}. Check the URL and the network, or pass a local file with --dataset.`
+      `Could not download the dataset ${url2}: ${errorMessage(response)}. Check the URL and the network, or pass a local file with --dataset.`
     );
   }
+  if (cached2 && response.status === 304) {
+    await writePointer(cacheDir, { ...cached2.entry, checkedAt: (/* @__PURE__ */ new Date()).toISOString() });
+    return served(cached2, null);
+  }
   if (!response.ok) {
+    if (cached2) {
+      return served(
+        cached2,
+        `Could not check the dataset ${url2} for changes (HTTP ${response.status}): using ${since}.`
+      );
+    }
     throw new UsageError(
       `Could not download the dataset ${url2}: HTTP ${response.status}. Check the URL, or pass a local file with --dataset.`
     );
   }
-  return Buffer.from(await response.arrayBuffer());
-}
-async function fetchCached(url2, cacheDir, timeoutMs = DEFAULT_FETCH_TIMEOUT_MS) {
-  const cached2 = await fromCache(cacheDir, url2);
-  if (cached2) return cached2;
-  const bytes = await download(url2, timeoutMs);
+  const bytes = Buffer.from(await response.arrayBuffer());
   const digest = sha256(bytes);
   const blob = `${digest}-${blobName(url2)}`;
   const file2 = path.join(cacheDir, "datasets", "blobs", blob);
   await writeFileAtomic(file2, bytes);
-  const entry = { url: url2, sha256: digest, blob, fetchedAt: (/* @__PURE__ */ new Date()).toISOString() };
-  await writeFileAtomic(
-    path.join(cacheDir, "datasets", "urls", `${sha256(url2)}.json`),
-    `${JSON.stringify(entry, null, 2)}
-`
-  );
-  return { file: file2, bytes, downloaded: true };
+  const now = (/* @__PURE__ */ new Date()).toISOString();
+  await writePointer(cacheDir, {
+    url: url2,
+    sha256: digest,
+    blob,
+    fetchedAt: now,
+    etag: response.headers.get("etag"),
+    lastModified: response.headers.get("last-modified"),
+    checkedAt: now
+  });
+  const changed = cached2 && cached2.entry.sha256 !== digest ? `The dataset ${url2} changed since ${since}: downloaded again (sha256 ${digest.slice(0, 12)}\u2026).` : null;
+  return { file: file2, bytes, downloaded: true, notice: changed };
 }
 
 // src/bench/datasets.ts
@@ -29141,13 +29186,17 @@ async function loadDataset(kind, source, options) {
   const expectedMd5 = options.expectedMd5 !== void 0 ? options.expectedMd5 : given === canonical.url ? canonical.md5 : null;
   let file2;
   let bytes;
+  const notices = [];
   if (isUrl(given)) {
-    const fetched = await fetchCached(
-      given,
-      options.cacheDir,
-      options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
-    );
+    const fetched = await fetchCached(given, options.cacheDir, {
+      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      revalidate: !expectedMd5
+    });
     ({ file: file2, bytes } = fetched);
+    if (fetched.notice) {
+      notices.push(fetched.notice);
+      options.log?.(fetched.notice);
+    }
   } else {
     file2 = path2.resolve(given);
     try {
@@ -29180,7 +29229,7 @@ async function loadDataset(kind, source, options) {
     const first2 = warnings[0] ? ` First problem: ${warnings[0]}.` : "";
     throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first2}`);
   }
-  return { kind, source: given, file: file2, md5: decoded2.md5, records, warnings };
+  return { kind, source: given, file: file2, md5: decoded2.md5, records, warnings, notices };
 }
 
 // src/python-helpers.ts
@@ -29744,24 +29793,24 @@ var responseSchema = external_exports.object({
   batches: external_exports.number(),
   timings: external_exports.object({ groundTruthSeconds: external_exports.number(), evaluationSeconds: external_exports.number() })
 });
-async function evaluateSamples(request) {
-  const limits = { ...DEFAULT_LIMITS, ...request.limits };
+async function evaluateSamples(request2) {
+  const limits = { ...DEFAULT_LIMITS, ...request2.limits };
   const started = Date.now();
   const raw = await runJsonHelper(
     "bench_evaluate.py",
     {
-      suite: request.suite,
-      dataset: { path: request.dataset.file, md5: request.dataset.md5 },
-      cacheDir: request.cacheDir,
-      samples: request.samples.map(({ taskId, solution }) => ({ taskId, solution })),
-      settings: { ...limits, jobs: request.jobs ?? null }
+      suite: request2.suite,
+      dataset: { path: request2.dataset.file, md5: request2.dataset.md5 },
+      cacheDir: request2.cacheDir,
+      samples: request2.samples.map(({ taskId, solution }) => ({ taskId, solution })),
+      settings: { ...limits, jobs: request2.jobs ?? null }
     },
-    { python: request.python, env: evaluatorEnv(), needsSite: true }
+    { python: request2.python, env: evaluatorEnv(), needsSite: true }
   );
   const response = responseSchema.parse(raw);
-  if (response.outcomes.length !== request.samples.length) {
+  if (response.outcomes.length !== request2.samples.length) {
     throw new Error(
-      `the evaluator returned ${response.outcomes.length} outcomes for ${request.samples.length} samples`
+      `the evaluator returned ${response.outcomes.length} outcomes for ${request2.samples.length} samples`
     );
   }
   return {
@@ -29779,43 +29828,43 @@ async function evaluateSamples(request) {
     }
   };
 }
-async function evaluateSuite(request) {
-  const shard = request.shard ?? null;
+async function evaluateSuite(request2) {
+  const shard = request2.shard ?? null;
   const scopeTasks2 = shardTasks(
-    request.dataset.records.map((record2) => record2.task_id),
+    request2.dataset.records.map((record2) => record2.task_id),
     shard
   );
   const inScope = new Set(scopeTasks2);
-  const samples = request.samples.filter((sample) => inScope.has(sample.taskId));
+  const samples = request2.samples.filter((sample) => inScope.has(sample.taskId));
   const run3 = await evaluateSamples({
-    suite: request.suite,
-    dataset: { file: request.dataset.file, md5: request.dataset.md5 },
+    suite: request2.suite,
+    dataset: { file: request2.dataset.file, md5: request2.dataset.md5 },
     samples,
-    python: request.python,
-    cacheDir: request.cacheDir,
-    jobs: request.jobs,
-    limits: request.limits
+    python: request2.python,
+    cacheDir: request2.cacheDir,
+    jobs: request2.jobs,
+    limits: request2.limits
   });
-  const datasetWarnings = request.dataset.warnings.map((warning) => ({
+  const datasetWarnings = request2.dataset.warnings.map((warning) => ({
     taskId: null,
     line: null,
     reason: `dataset ${warning}`
   }));
   return buildResults({
-    suite: request.suite,
-    dataset: { path: request.dataset.source, md5: request.dataset.md5 },
+    suite: request2.suite,
+    dataset: { path: request2.dataset.source, md5: request2.dataset.md5 },
     samples,
     outcomes: run3.outcomes,
     scopeTasks: scopeTasks2,
     taskErrors: run3.taskErrors,
-    model: request.model ?? null,
+    model: request2.model ?? null,
     shard,
     limits: run3.limits,
-    skipped: [...datasetWarnings, ...request.skipped ?? []],
+    skipped: [...datasetWarnings, ...request2.skipped ?? []],
     excludedInputs: run3.excludedInputs,
     invalidInputs: run3.invalidInputs,
     timings: run3.timings,
-    createdAt: (request.now ?? (() => /* @__PURE__ */ new Date()))().toISOString()
+    createdAt: (request2.now ?? (() => /* @__PURE__ */ new Date()))().toISOString()
   });
 }
 
@@ -29914,8 +29963,11 @@ function headline(entry) {
   const value = HEADLINES[entry.suite]?.pick(entry) ?? null;
   return value === null ? null : 100 * value;
 }
+function comparable(a, b2) {
+  return a.suite === b2.suite && a.datasetMd5 === b2.datasetMd5 && a.scope === b2.scope;
+}
 function previousRun(history, entry) {
-  return history.runs.filter((run3) => run3.runId !== entry.runId).filter((run3) => run3.suite === entry.suite && run3.datasetMd5 === entry.datasetMd5).filter((run3) => run3.scope === entry.scope).at(-1);
+  return history.runs.filter((run3) => run3.runId !== entry.runId && comparable(run3, entry)).at(-1);
 }
 var FLAG_NAMES = { failBelow: "--fail-below", maxDrop: "--max-drop" };
 var pct = (value) => `${value.toFixed(1)}%`;
@@ -29923,29 +29975,46 @@ function checkGate(entry, previous, options) {
   const current = headline(entry);
   const title = headlineTitle(entry.suite);
   const names = options.names ?? FLAG_NAMES;
-  const messages = [];
+  const result = { failed: false, messages: [], passed: [], skipped: [] };
   if (current === null) {
     if (options.failBelow !== void 0 || options.maxDrop !== void 0) {
-      messages.push(`${title} could not be computed (no task was evaluated): the gate fails.`);
-      return { failed: true, messages };
+      result.messages.push(
+        `${title} could not be computed (no task was evaluated): the gate fails.`
+      );
+      result.failed = true;
     }
-    return { failed: false, messages };
+    return result;
   }
-  if (options.failBelow !== void 0 && current < options.failBelow) {
-    messages.push(
-      `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
-    );
-  }
-  const before = previous ? headline(previous) : null;
-  if (options.maxDrop !== void 0 && previous && before !== null) {
-    const drop = before - current;
-    if (drop > options.maxDrop) {
-      messages.push(
-        `${title} dropped ${drop.toFixed(1)} points, from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}: more than ${names.maxDrop} ${options.maxDrop}.`
+  if (options.failBelow !== void 0) {
+    if (current < options.failBelow) {
+      result.messages.push(
+        `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`
+      );
+    } else {
+      result.passed.push(
+        `${title} is ${pct(current)}, not below ${names.failBelow} ${pct(options.failBelow)}.`
       );
     }
   }
-  return { failed: messages.length > 0, messages };
+  if (options.maxDrop !== void 0) {
+    const before = previous ? headline(previous) : null;
+    if (!previous || before === null) {
+      const why = previous ? `the earlier comparable run ${previous.runId} has no ${title}` : "no earlier comparable run (same suite, dataset md5 and tasks) in the history";
+      result.skipped.push(`${names.maxDrop} ${options.maxDrop}: not checked, ${why}.`);
+    } else {
+      const drop = before - current;
+      const change = `from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}`;
+      if (drop > options.maxDrop) {
+        result.messages.push(
+          `${title} dropped ${drop.toFixed(1)} points, ${change}: more than ${names.maxDrop} ${options.maxDrop}.`
+        );
+      } else {
+        result.passed.push(`${title} went ${change}: within ${names.maxDrop} ${options.maxDrop}.`);
+      }
+    }
+  }
+  result.failed = result.messages.length > 0;
+  return result;
 }
 async function readHistory(file2) {
   let text2;
@@ -30025,12 +30094,59 @@ var CHARTS = {
     reference: false
   }
 };
+function runLabels(runs) {
+  const years = new Set(runs.map((run3) => run3.date.slice(0, 4)));
+  const days = runs.map((run3) => chartLabel(run3.date.slice(years.size > 1 ? 2 : 5, 10)));
+  const perDay = /* @__PURE__ */ new Map();
+  for (const day of days) perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  const seen = /* @__PURE__ */ new Map();
+  return days.map((day) => {
+    if (perDay.get(day) === 1) return day;
+    const n = (seen.get(day) ?? 0) + 1;
+    seen.set(day, n);
+    return `${day} #${n}`;
+  });
+}
+function chartedRuns(runs, suite) {
+  const spec = CHARTS[suite];
+  const ofSuite = runs.filter((run3) => run3.suite === suite);
+  const latest = ofSuite.at(-1);
+  if (!spec || !latest) return null;
+  const notes3 = [];
+  const otherData = ofSuite.filter((run3) => run3.datasetMd5 !== latest.datasetMd5).length;
+  const otherTasks = ofSuite.filter(
+    (run3) => run3.datasetMd5 === latest.datasetMd5 && run3.scope !== latest.scope
+  ).length;
+  if (otherData > 0) {
+    notes3.push(
+      `${plural2(otherData, "run")} of this suite on other dataset content (another md5) left out.`
+    );
+  }
+  if (otherTasks > 0) {
+    notes3.push(
+      `${plural2(otherTasks, "run")} of this suite over other tasks (a limit, a shard, a partial samples file or instance list) left out.`
+    );
+  }
+  const same = ofSuite.filter((run3) => comparable(run3, latest));
+  const measured = same.filter((run3) => spec.series.every((pick3) => pick3(run3) !== null));
+  const unmeasured = same.filter((run3) => !measured.includes(run3));
+  if (unmeasured.length > 0) {
+    const which = unmeasured.slice(-5).map((run3) => `${escapeText(run3.runId, 60)} (${run3.date.slice(0, 10)})`);
+    notes3.push(
+      `Left out, a figure not measured (nothing to count it over): ${which.join(", ")}${unmeasured.length > 5 ? ", \u2026" : ""}.`
+    );
+  }
+  if (measured.length > CHART_RUNS) {
+    notes3.push(`The last ${CHART_RUNS} of ${measured.length} comparable runs.`);
+  }
+  return { shown: measured.slice(-CHART_RUNS), notes: notes3 };
+}
 function trendChart(runs, suite) {
   const spec = CHARTS[suite];
-  const shown2 = runs.filter((run3) => run3.suite === suite).slice(-CHART_RUNS);
+  const shown2 = chartedRuns(runs, suite)?.shown ?? [];
   if (!spec || shown2.length === 0) return null;
-  const labels = shown2.map((run3) => `"${chartLabel(run3.date.slice(0, 10))}"`);
-  const series = (pick3) => `[${shown2.map((run3) => round1(100 * (pick3(run3) ?? 0))).join(", ")}]`;
+  const labels = runLabels(shown2).map((label) => `"${label}"`);
+  const series = (pick3) => `[${shown2.map((run3) => round1(100 * pick3(run3))).join(", ")}]`;
   const lines = [
     "```mermaid",
     "xychart-beta",
@@ -30046,18 +30162,27 @@ function trendChart(runs, suite) {
   return lines.join("\n");
 }
 function trendSection(history, suite) {
-  const chart = history ? trendChart(history, suite) : null;
+  const charted = history ? chartedRuns(history, suite) : null;
+  if (!charted) return null;
+  const chart = trendChart(history, suite);
+  const shown2 = charted.shown;
+  const axis = shown2.length > 0 ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural2(shown2.length, "run")} from ${shown2[0].date.slice(0, 10)} to ${shown2.at(-1).date.slice(0, 10)}, over the same dataset content and tasks as this run.` : "No run to chart: this run measured none of the figures.";
+  const caption = [CHARTS[suite].legend, axis, ...charted.notes].join(" ");
   return chart ? `### Trend
 
 ${chart}
 
-${CHARTS[suite].legend}` : null;
+${caption}` : `### Trend
+
+${caption}`;
 }
 function gateSection(gate) {
   if (!gate) return null;
-  return gate.failed ? `### Regression gate: failed
+  const verdict = gate.failed ? "failed" : gate.passed.length === 0 && gate.skipped.length > 0 ? "no earlier comparable run" : "passed";
+  const lines = [...gate.messages, ...gate.passed, ...gate.skipped].map((m) => `- ${m}`);
+  return lines.length > 0 ? `### Regression gate: ${verdict}
 
-${gate.messages.map((m) => `- ${m}`).join("\n")}` : "### Regression gate: passed";
+${lines.join("\n")}` : `### Regression gate: ${verdict}`;
 }
 function passTable(results) {
   const ks = Object.keys(results.passAtK.base);
@@ -30105,15 +30230,33 @@ function missingShardsNote(merged) {
   );
   return `Shards missing from this merge: ${missing.map((i2) => `${i2}/${merged.count}`).join(", ")}.`;
 }
+function missingShardsWarning(merged) {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const name = (i2) => `${i2}/${merged.count}`;
+  const missing = Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
+    (index) => !merged.shards.includes(index)
+  );
+  const shards = (list) => `${list.length === 1 ? "shard" : "shards"} ${list.map(name).join(", ")}`;
+  return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+function missingTasksNote(results) {
+  const missing = results.missingTasks.length;
+  if (missing === 0) return null;
+  const errors = results.skipped.filter(
+    (item) => item.taskId !== null && item.reason.startsWith("not evaluated:")
+  ).length;
+  const scope = results.tasks + missing + errors;
+  return `${missing} of ${plural2(scope, "task")} had no sample and ${missing === 1 ? "is" : "are"} not counted: pass@k is over ${plural2(results.tasks, "task")}.`;
+}
+function scopeWarnings(results) {
+  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
+    (line) => line !== null
+  );
+}
 function notes(results) {
   const out = [];
   const missing = missingShardsNote(results.merged);
   if (missing) out.push(missing);
-  if (results.missingTasks.length > 0) {
-    out.push(
-      `${plural2(results.missingTasks.length, "task")} of the dataset had no sample and are not counted.`
-    );
-  }
   if (results.skipped.length > 0) {
     const first2 = results.skipped.slice(0, 5).map((item) => {
       const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? "");
@@ -30147,10 +30290,11 @@ function renderSummary(results, options = {}) {
       `${title} benchmark`,
       results,
       `${plural2(results.tasks, "task")}, ${plural2(results.samples, "sample")}`
-    ),
-    passTable(results),
-    statusTable(results)
+    )
   ];
+  const partial2 = missingTasksNote(results);
+  if (partial2) parts.push(`**Partial: ${partial2}**`);
+  parts.push(passTable(results), statusTable(results));
   const missing = unsolved(results);
   if (missing) parts.push(missing);
   parts.push(
@@ -31020,6 +31164,7 @@ var mergeCodegen = (parts, createdAt) => {
   );
   return {
     lines: summaryLines(results),
+    warnings: scopeWarnings(results),
     report: {
       results,
       figures: historyFigures(results),
@@ -31034,6 +31179,7 @@ var mergeTestgenRun = (parts, createdAt) => {
   );
   return {
     lines: testgenLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
     report: {
       results,
       figures: testgenFigures(results),
@@ -31046,7 +31192,11 @@ var mergeSwebench = (parts, createdAt) => {
     parts.map((p2) => parsed(p2, (json2) => swebenchResultsSchema.safeParse(json2))),
     createdAt
   );
-  return { lines: swebenchSummaryLines(results), report: swebenchReport(results) };
+  return {
+    lines: swebenchSummaryLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
+    report: swebenchReport(results)
+  };
 };
 var MERGERS = {
   humaneval: mergeCodegen,
@@ -36678,11 +36828,15 @@ function parseSettings(schema, raw, flagName = kebabFlag) {
 
 // src/commands/bench.ts
 function finish(results, report) {
-  finishLines(summaryLines(results), report);
+  finishLines(summaryLines(results), report, scopeWarnings(results));
 }
-function finishLines(figures2, report) {
+function finishLines(figures2, report, warnings = []) {
   const lines = [...figures2, `wrote ${report.resultsFile} and ${report.summaryFile}`];
   process.stdout.write(`${lines.join("\n")}
+`);
+  for (const warning of warnings) process.stderr.write(`semcoder-action: ${warning}
+`);
+  for (const note3 of report.gate?.skipped ?? []) process.stderr.write(`semcoder-action: ${note3}
 `);
   if (report.gate?.failed) {
     process.stderr.write(
@@ -36697,7 +36851,11 @@ function gateOf(settings) {
 }
 async function runEvaluate(settings) {
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(settings.suite, settings.dataset, { cacheDir });
+  const dataset = await loadDataset(settings.suite, settings.dataset, {
+    cacheDir,
+    log: (line) => process.stderr.write(`semcoder-action: ${line}
+`)
+  });
   const prompts = new Map(dataset.records.map((record2) => [record2.task_id, record2.prompt]));
   const { samples, skipped } = await readSamples(settings.samples, prompts);
   const now = /* @__PURE__ */ new Date();
@@ -36761,7 +36919,7 @@ function registerBench(program2) {
       now,
       gate: gateOf(settings)
     });
-    finishLines(merged.lines, report);
+    finishLines(merged.lines, report, merged.warnings);
   });
   return bench;
 }
@@ -38358,8 +38516,8 @@ var AbstractPage = class {
   }
 };
 var PagePromise = class extends APIPromise {
-  constructor(client, request, Page2) {
-    super(client, request, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
+  constructor(client, request2, Page2) {
+    super(client, request2, async (client2, props) => new Page2(client2, props.response, await defaultParseResponse(client2, props), props.options));
   }
   /**
    * Allow auto-paginating iteration on an unawaited list call, eg:
@@ -47462,7 +47620,7 @@ var OpenAI = class {
    * This is useful for cases where you want to add certain headers based off of
    * the request properties, e.g. `method` or `url`.
    */
-  async prepareRequest(request, { url: url2, options }) {
+  async prepareRequest(request2, { url: url2, options }) {
   }
   get(path22, opts) {
     return this.methodRequest("get", path22, opts);
@@ -47610,8 +47768,8 @@ var OpenAI = class {
     return this.requestAPIList(Page2, opts && "then" in opts ? opts.then((opts2) => ({ method: "get", path: path22, ...opts2 })) : { method: "get", path: path22, ...opts });
   }
   requestAPIList(Page2, options) {
-    const request = this.makeRequest(options, null, void 0);
-    return new PagePromise(this, request, Page2);
+    const request2 = this.makeRequest(options, null, void 0);
+    return new PagePromise(this, request2, Page2);
   }
   async fetchWithAuth(url2, init, timeout, controller, schemes = {
     bearerAuth: true,
@@ -48311,35 +48469,35 @@ var recordedExchange = external_exports.object({
     text: external_exports.array(external_exports.string())
   })
 });
-function exchangeKey(model, api, request) {
+function exchangeKey(model, api, request2) {
   const canonical = JSON.stringify([
     RECORDING_VERSION,
     model,
     api,
-    request.prompt,
-    request.maxTokens,
-    request.temperature,
-    request.topP ?? null,
-    request.stop ?? [],
-    request.sample ?? 0
+    request2.prompt,
+    request2.maxTokens,
+    request2.temperature,
+    request2.topP ?? null,
+    request2.stop ?? [],
+    request2.sample ?? 0
   ]);
   return createHash2("sha256").update(canonical).digest("hex");
 }
-function toRecording(key2, model, api, request, completion) {
+function toRecording(key2, model, api, request2, completion) {
   return {
     version: RECORDING_VERSION,
     key: key2,
-    kind: request.kind,
-    subject: request.subject,
+    kind: request2.kind,
+    subject: request2.subject,
     request: {
       model,
       api,
-      maxTokens: request.maxTokens,
-      temperature: request.temperature,
-      topP: request.topP ?? null,
-      stop: request.stop ?? [],
-      sample: request.sample ?? 0,
-      prompt: request.prompt.split("\n")
+      maxTokens: request2.maxTokens,
+      temperature: request2.temperature,
+      topP: request2.topP ?? null,
+      stop: request2.stop ?? [],
+      sample: request2.sample ?? 0,
+      prompt: request2.prompt.split("\n")
     },
     response: {
       finishReason: completion.finishReason,
@@ -48516,12 +48674,12 @@ var Client = class {
       redact: (text2) => this.redact(text2)
     });
   }
-  async complete(request) {
-    const key2 = exchangeKey(this.model, this.api, request);
-    if (this.replayer) return this.replay(this.replayer, key2, request);
-    return this.limit(() => this.callEndpoint(key2, request));
+  async complete(request2) {
+    const key2 = exchangeKey(this.model, this.api, request2);
+    if (this.replayer) return this.replay(this.replayer, key2, request2);
+    return this.limit(() => this.callEndpoint(key2, request2));
   }
-  async replay(store, key2, request) {
+  async replay(store, key2, request2) {
     this.counters.requests += 1;
     const recording = await store.read(key2).catch((error62) => {
       this.counters.failures += 1;
@@ -48530,9 +48688,9 @@ var Client = class {
     if (!recording) {
       this.counters.failures += 1;
       throw new ReplayMissError(
-        `No recorded answer for the ${request.kind} prompt of ${request.subject} in ${store.dir} (key ${key2.slice(0, 12)}). The prompt, model or settings changed since recording: record again with --record ${store.dir}.`,
-        request.kind,
-        request.subject,
+        `No recorded answer for the ${request2.kind} prompt of ${request2.subject} in ${store.dir} (key ${key2.slice(0, 12)}). The prompt, model or settings changed since recording: record again with --record ${store.dir}.`,
+        request2.kind,
+        request2.subject,
         key2
       );
     }
@@ -48540,46 +48698,46 @@ var Client = class {
     this.count(completion);
     return completion;
   }
-  async callEndpoint(key2, request) {
+  async callEndpoint(key2, request2) {
     this.counters.requests += 1;
     const id = String(++this.sequence);
     const log = { attempts: 0 };
     this.logs.set(id, log);
     let completion;
     try {
-      completion = this.toCompletion(await this.send(request, id));
+      completion = this.toCompletion(await this.send(request2, id));
     } catch (error62) {
       this.counters.failures += 1;
-      throw this.explain(error62, request, log);
+      throw this.explain(error62, request2, log);
     } finally {
       this.counters.retries += Math.max(0, log.attempts - 1);
       this.logs.delete(id);
     }
     this.count(completion);
     if (this.recorder) {
-      await this.recorder.write(toRecording(key2, this.model, this.api, request, completion));
+      await this.recorder.write(toRecording(key2, this.model, this.api, request2, completion));
     }
     return completion;
   }
-  async send(request, id) {
+  async send(request2, id) {
     const sdk = this.sdk;
     const sampling = {
       model: this.model,
-      max_tokens: request.maxTokens,
-      temperature: request.temperature,
-      ...request.topP !== void 0 ? { top_p: request.topP } : {},
-      ...request.stop && request.stop.length > 0 ? { stop: request.stop } : {}
+      max_tokens: request2.maxTokens,
+      temperature: request2.temperature,
+      ...request2.topP !== void 0 ? { top_p: request2.topP } : {},
+      ...request2.stop && request2.stop.length > 0 ? { stop: request2.stop } : {}
     };
     const requestOptions = { headers: { [EXCHANGE_HEADER]: id } };
     if (this.api === "chat") {
-      const messages = [{ role: "user", content: request.prompt }];
+      const messages = [{ role: "user", content: request2.prompt }];
       return sdk.chat.completions.create(
         { ...sampling, messages, stream: false },
         requestOptions
       );
     }
     return sdk.completions.create(
-      { ...sampling, prompt: request.prompt, stream: false },
+      { ...sampling, prompt: request2.prompt, stream: false },
       requestOptions
     );
   }
@@ -48600,16 +48758,16 @@ var Client = class {
     this.counters.completionTokens += completion.completionTokens;
   }
   /** Turns whatever went wrong into a ModelError whose message holds no secret. */
-  explain(error62, request, log) {
+  explain(error62, request2, log) {
     if (error62 instanceof ModelError || error62 instanceof UsageError) return error62;
-    const what = `the ${request.kind} request for ${request.subject}`;
+    const what = `the ${request2.kind} request for ${request2.subject}`;
     const status4 = error62 instanceof APIError ? error62.status : void 0;
     if (status4 !== void 0 && status4 < 500 && !RETRIED_STATUSES.has(status4)) {
       const seen2 = log.lastFailure ?? `HTTP ${status4}`;
       return new ModelRejectedError(
         this.redact(`The endpoint refused ${what}: ${seen2}. ${hintFor(status4)}`),
-        request.kind,
-        request.subject,
+        request2.kind,
+        request2.subject,
         status4
       );
     }
@@ -48619,8 +48777,8 @@ var Client = class {
       this.redact(
         `The endpoint ${this.endpoint?.display ?? "unknown"} gave no usable answer to ${what} after ${attempts} attempt${attempts === 1 ? "" : "s"} (last: ${seen}). Check that the server is up and not overloaded; a lower --concurrency or more --request-retries may help.`
       ),
-      request.kind,
-      request.subject,
+      request2.kind,
+      request2.subject,
       attempts
     );
   }
@@ -48659,17 +48817,17 @@ async function loadFunctionContexts(requests, options) {
     },
     { python: options.python }
   );
-  return requests.flatMap((request, index) => {
+  return requests.flatMap((request2, index) => {
     const module = raw.modules[index];
-    return request.qualnames.map((qualname, at2) => {
+    return request2.qualnames.map((qualname, at2) => {
       const fn = module?.functions[at2];
       const error62 = module?.error ?? fn?.error ?? (fn ? null : "not analysed");
       if (error62 !== null || !fn) {
-        return { file: request.file, qualname, context: null, error: error62 ?? "not analysed" };
+        return { file: request2.file, qualname, context: null, error: error62 ?? "not analysed" };
       }
-      const context = { ...fn, file: request.file, module: request.module };
+      const context = { ...fn, file: request2.file, module: request2.module };
       delete context.error;
-      return { file: request.file, qualname, context, error: null };
+      return { file: request2.file, qualname, context, error: null };
     });
   });
 }
@@ -49710,7 +49868,7 @@ var Supervisor = class {
     });
   }
   /** Runs one request; requests must not overlap (the Executor queues them). */
-  run(request) {
+  run(request2) {
     if (this.pending) return Promise.reject(new Error("the test supervisor is busy"));
     this.start();
     const child = this.child;
@@ -49722,10 +49880,10 @@ var Supervisor = class {
           this.fail(pending?.began ? new SupervisorDied(why, why, true) : new Error(why));
           this.kill(child);
         },
-        request.options.budgetSec * 1e3 + GRACE_MS
+        request2.options.budgetSec * 1e3 + GRACE_MS
       );
       this.pending = { resolve: resolve2, reject, watchdog, began: false };
-      child.stdin.write(`${JSON.stringify(request)}
+      child.stdin.write(`${JSON.stringify(request2)}
 `);
     });
   }
@@ -49909,20 +50067,20 @@ var Executor = class _Executor {
    * running at the death is blamed, the rest runs once more; after a second death (or when
    * the budget is spent) a last one only reports, the rest as not run.
    */
-  async supervise(request) {
+  async supervise(request2) {
     const started = Date.now();
-    let current = request;
+    let current = request2;
     for (let attempt = 2; ; attempt++) {
       try {
         return await this.supervisor.run(current);
       } catch (error62) {
         if (!(error62 instanceof SupervisorDied) || current.resume?.reportOnly) throw error62;
         const reportOnly = attempt > 2 || error62.outOfTime;
-        const left = request.options.budgetSec - (Date.now() - started) / 1e3;
+        const left = request2.options.budgetSec - (Date.now() - started) / 1e3;
         current = {
-          ...request,
+          ...request2,
           resume: { attempt, reportOnly, status: error62.status, outOfTime: error62.outOfTime },
-          options: { ...request.options, budgetSec: reportOnly ? 60 : Math.max(1, left) }
+          options: { ...request2.options, budgetSec: reportOnly ? 60 : Math.max(1, left) }
         };
       }
     }
@@ -50256,32 +50414,32 @@ var DROPPED = /* @__PURE__ */ new Set(["test-error", "timeout", "flaky", "invali
 function finalEdits(state) {
   if (!state.file?.source) return null;
   const verdicts = new Map(state.edgeCases.map((e) => [testId(e.test), e]));
-  const request = { source: state.file.source, rewrites: [], xfail: [], drop: [] };
+  const request2 = { source: state.file.source, rewrites: [], xfail: [], drop: [] };
   for (const test of state.file.tests) {
     const results = state.results.get(test.id) ?? [];
     const edge = verdicts.get(test.id);
     if (edge?.verdict === "wrong-oracle") {
-      request.rewrites.push({ test: test.id, call: edge.call, actual: edge.actual });
+      request2.rewrites.push({ test: test.id, call: edge.call, actual: edge.actual });
     } else if (edge?.verdict === "likely-bug" || edge?.verdict === "crash") {
-      request.xfail.push({
+      request2.xfail.push({
         test: test.id,
         reason: `semcoder-action ${edge.verdict}: ${edge.call}`
       });
     } else if (results.length === 0 || results.some(
       (r2) => DROPPED.has(r2.outcome) || r2.outcome === "failed" && edge?.verdict !== "wrong-oracle"
     )) {
-      request.drop.push(test.id);
+      request2.drop.push(test.id);
     }
   }
-  return request;
+  return request2;
 }
 async function finalizeTests(states, python) {
   const work = states.map((state) => ({ state, request: finalEdits(state) })).filter((w) => w.request !== null);
   if (work.length === 0) return;
   const { files } = await runJsonHelper("finalize_tests.py", { files: work.map((w) => w.request) }, { python });
-  work.forEach(({ state, request }, i2) => {
+  work.forEach(({ state, request: request2 }, i2) => {
     const result = files[i2];
-    const keptTests = state.file.tests.length - request.drop.length;
+    const keptTests = state.file.tests.length - request2.drop.length;
     state.finalSource = keptTests > 0 ? result.source : null;
     for (const id of result.rewritten) state.regressions.add(id);
     state.notes.push(...result.errors);
@@ -50460,7 +50618,7 @@ async function addCandidates(candidates, python) {
     [
       ...candidates.map((c3) => ({ source: c3.code, target: c3.state.target })),
       ...stale.map((s) => ({ source: s.file.source, target: s.target }))
-    ].map((request, i2) => ({ id: String(i2), ...request })),
+    ].map((request2, i2) => ({ id: String(i2), ...request2 })),
     { python }
   );
   stale.forEach((state, i2) => state.split = splits[candidates.length + i2] ?? null);
@@ -51149,7 +51307,7 @@ async function runCodegenTrack(settings, context) {
   const started = Date.now();
   const suite = settings.suite;
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(suite, settings.dataset, { cacheDir });
+  const dataset = await loadDataset(suite, settings.dataset, { cacheDir, log: context.log });
   const byId2 = new Map(dataset.records.map((record2) => [record2.task_id, record2]));
   const scope = scopeTasks([...byId2.keys()], settings.limit, settings.shard);
   const tasks = scope.map((taskId) => {
@@ -51441,9 +51599,9 @@ var Environments = class {
   }
   options;
   failed = /* @__PURE__ */ new Map();
-  async prepare(request) {
+  async prepare(request2) {
     const { setupCommand, python } = this.options;
-    const key2 = environmentKey(request.repo, request.setupCommit, setupCommand, python);
+    const key2 = environmentKey(request2.repo, request2.setupCommit, setupCommand, python);
     const known = this.failed.get(key2);
     if (known) return { ...known, cached: true };
     const root = path16.join(this.options.cacheDir, "swebench", "envs", key2);
@@ -51457,7 +51615,7 @@ var Environments = class {
         setupCommand: ready.setupCommand
       };
     }
-    const built = await this.build(key2, root, request);
+    const built = await this.build(key2, root, request2);
     if (!built.ok) this.failed.set(key2, built);
     return built;
   }
@@ -51474,7 +51632,7 @@ var Environments = class {
   async usable(python) {
     return await this.problem(python) === null;
   }
-  async build(key2, root, request) {
+  async build(key2, root, request2) {
     await rm4(root, { recursive: true, force: true });
     const src = path16.join(root, "src");
     let command = this.options.setupCommand;
@@ -51490,10 +51648,10 @@ var Environments = class {
       };
     };
     try {
-      await checkoutCopy(request.source, request.setupCommit, src);
+      await checkoutCopy(request2.source, request2.setupCommit, src);
     } catch (error62) {
       const why = errorMessage(error62);
-      return fail(`cannot check out environment_setup_commit ${request.setupCommit}: ${why}`, null);
+      return fail(`cannot check out environment_setup_commit ${request2.setupCommit}: ${why}`, null);
     }
     let python;
     try {
@@ -51510,7 +51668,7 @@ var Environments = class {
       cwd: src,
       env: setupEnv(process.env, path16.join(root, "venv")),
       timeoutSec: this.options.setupTimeoutSec,
-      logFile: request.logFile
+      logFile: request2.logFile
     };
     if (command) {
       const installed = await runStep(command, ["sh", "-c", command], step);
@@ -51865,7 +52023,7 @@ var swebenchTrack = async (settings, context) => {
   if (!flags) throw new Error(`the SWE-bench track cannot run suite ${settings.suite}`);
   const review = reviewSettings(settings, flags.maxFunctions);
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset("swebench", settings.dataset, { cacheDir });
+  const dataset = await loadDataset("swebench", settings.dataset, { cacheDir, log: context.log });
   const results = await runSwebenchTrack({
     dataset,
     selection: { instances: flags.instances, limit: settings.limit ?? null },
@@ -52307,7 +52465,10 @@ async function measure(prepared, dataset, settings, context) {
 async function runTestgenTrack(settings, context) {
   const started = Date.now();
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset("humanevalplus", settings.dataset, { cacheDir });
+  const dataset = await loadDataset("humanevalplus", settings.dataset, {
+    cacheDir,
+    log: context.log
+  });
   const scope = scopeTasks(
     dataset.records.map((r2) => r2.task_id),
     settings.limit,

@@ -1,4 +1,4 @@
-"""The evaluator's planning, cache, verdict and sandbox pieces (src/python/bench_*.py)."""
+"""The evaluator's planning, cache, time limits and sandbox pieces (src/python/bench_*.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-import bench_runner
+import bench_limits
 import bench_sandbox
 from bench_evaluate import GroundTruthCache, read_dataset
 from bench_plan import plan_batches
@@ -86,35 +86,10 @@ def test_ground_truth_cache_round_trip(tmp_path: Path) -> None:
     assert cache.meta("HumanEval_1") is None  # sanitized names do not collide
 
 
-@pytest.mark.parametrize(
-    "report, killed, status, expected",
-    [
-        ('{"phase": "base", "status": "pass", "detail": null}\n'
-         '{"phase": "plus", "status": "fail", "detail": "x"}\n', False, 0,
-         {"base": "pass", "plus": "fail", "detail": "x"}),
-        ('{"phase": "base", "status": "timeout", "detail": "t"}\n', False, 0,
-         {"base": "timeout", "plus": "timeout", "detail": "t"}),
-        ('{"phase": "base", "status": "pass", "detail": null}\n', True, 9,
-         {"base": "pass", "plus": "timeout", "detail": "plus: killed after its deadline"}),
-        ("", False, signal.SIGSEGV,
-         {"base": "error", "plus": "error", "detail": "base: crashed with signal 11"}),
-        ("", False, 0,
-         {"base": "error", "plus": "error", "detail": "base: the process exited before reporting"}),
-    ],
-)
-def test_verdict_of_a_child(report: str, killed: bool, status: int, expected: Dict[str, Any]) -> None:
-    assert bench_runner._verdict("plus", report.encode(), killed, status) == expected
-
-
-def test_check_mode_has_no_plus_status() -> None:
-    report = b'{"phase": "base", "status": "fail", "detail": "check: AssertionError"}\n'
-    assert bench_runner._verdict("check", report, False, 0)["plus"] is None
-
-
 def test_time_limits_follow_the_ground_truth() -> None:
-    assert bench_runner.time_limits([0.001, 0.5], SETTINGS) == [1.0, 2.0]
-    assert bench_runner.phase_budget([1.0] * 100, SETTINGS) == 60 + bench_runner.PHASE_GRACE
-    assert bench_runner.phase_budget([1.0, 2.0], SETTINGS) == 3 + bench_runner.PHASE_GRACE
+    assert bench_limits.time_limits([0.001, 0.5], SETTINGS) == [1.0, 2.0]
+    assert bench_limits.phase_budget([1.0] * 100, SETTINGS) == 60 + bench_limits.PHASE_GRACE
+    assert bench_limits.phase_budget([1.0, 2.0], SETTINGS) == 3 + bench_limits.PHASE_GRACE
 
 
 def test_sandbox_reduces_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

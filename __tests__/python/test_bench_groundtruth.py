@@ -8,7 +8,7 @@ import signal
 from typing import Any, Dict
 
 import bench_groundtruth
-from bench_runner import _on_alarm
+from bench_limits import on_alarm
 
 
 def record(**overrides: Any) -> Dict[str, Any]:
@@ -27,7 +27,7 @@ def record(**overrides: Any) -> Dict[str, Any]:
 
 
 def setup_module() -> None:
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGALRM, on_alarm)
 
 
 def test_expected_outputs_times_contract_violations_and_left_out_inputs() -> None:

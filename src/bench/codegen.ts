@@ -120,7 +120,7 @@ export async function runCodegenTrack(
   const started = Date.now();
   const suite = settings.suite as EvalSuite;
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(suite, settings.dataset, { cacheDir });
+  const dataset = await loadDataset(suite, settings.dataset, { cacheDir, log: context.log });
   const byId = new Map(dataset.records.map((record) => [record.task_id, record]));
   const scope = scopeTasks([...byId.keys()], settings.limit, settings.shard);
   const tasks = scope.map((taskId) => {

@@ -6,8 +6,11 @@ import { UsageError, errorMessage } from '../errors.js';
 
 /**
  * Downloaded datasets, cached by content hash: `<cache>/datasets/blobs/<sha256>-<name>` holds
- * the bytes, `<cache>/datasets/urls/<sha256 of the URL>.json` points a URL at its blob. A URL
- * seen before is served from the cache without the network (the blob's hash is verified).
+ * the bytes, `<cache>/datasets/urls/<sha256 of the URL>.json` points a URL at its blob with the
+ * validators the server sent (ETag, Last-Modified). A URL seen before is revalidated on each
+ * use with a conditional GET: 304 keeps the cached copy, 200 stores the new content under its
+ * own hash, and a network failure or an HTTP error keeps the cached copy with a notice. A
+ * caller that knows the content it wants (a canonical release's md5) may skip revalidation.
  */
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 120_000;
@@ -38,6 +41,11 @@ interface UrlEntry {
   sha256: string;
   blob: string;
   fetchedAt: string;
+  /** The validators of the response that brought the blob (absent in older entries). */
+  etag?: string | null;
+  lastModified?: string | null;
+  /** When the server last confirmed the blob (a 304), or fetchedAt. */
+  checkedAt?: string;
 }
 
 export interface CachedDownload {
@@ -45,6 +53,20 @@ export interface CachedDownload {
   bytes: Buffer;
   /** Whether this call downloaded it (false: served from the cache). */
   downloaded: boolean;
+  /** What a person should know: the copy could not be revalidated, or it changed. */
+  notice: string | null;
+}
+
+export interface FetchOptions {
+  timeoutMs?: number;
+  /** Ask the server whether a cached copy is still current (default true). */
+  revalidate?: boolean;
+}
+
+interface Cached {
+  entry: UrlEntry;
+  file: string;
+  bytes: Buffer;
 }
 
 function blobName(url: string): string {
@@ -52,52 +74,113 @@ function blobName(url: string): string {
   return base.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80);
 }
 
-async function fromCache(cacheDir: string, url: string): Promise<CachedDownload | null> {
-  const pointer = path.join(cacheDir, 'datasets', 'urls', `${sha256(url)}.json`);
+const pointerFile = (cacheDir: string, url: string) =>
+  path.join(cacheDir, 'datasets', 'urls', `${sha256(url)}.json`);
+
+async function fromCache(cacheDir: string, url: string): Promise<Cached | null> {
   try {
-    const entry = JSON.parse(await readFile(pointer, 'utf8')) as UrlEntry;
+    const entry = JSON.parse(await readFile(pointerFile(cacheDir, url), 'utf8')) as UrlEntry;
     const file = path.join(cacheDir, 'datasets', 'blobs', entry.blob);
     const bytes = await readFile(file);
-    return sha256(bytes) === entry.sha256 ? { file, bytes, downloaded: false } : null;
+    return sha256(bytes) === entry.sha256 ? { entry, file, bytes } : null;
   } catch {
     return null;
   }
 }
 
-async function download(url: string, timeoutMs: number): Promise<Buffer> {
-  let response: Response;
+async function writePointer(cacheDir: string, entry: UrlEntry): Promise<void> {
+  await writeFileAtomic(pointerFile(cacheDir, entry.url), `${JSON.stringify(entry, null, 2)}\n`);
+}
+
+/** A response, or why there is none (the network, a timeout, a refused connection). */
+async function request(
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Response | Error> {
   try {
-    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, {
+      headers,
+      redirect: 'follow',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function conditionalHeaders(entry: UrlEntry): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (entry.etag) headers['if-none-match'] = entry.etag;
+  if (entry.lastModified) headers['if-modified-since'] = entry.lastModified;
+  return headers;
+}
+
+const served = (cached: Cached, notice: string | null): CachedDownload => ({
+  file: cached.file,
+  bytes: cached.bytes,
+  downloaded: false,
+  notice,
+});
+
+/**
+ * The bytes behind a URL: the cached copy when the server says it is current (or cannot be
+ * asked), else downloaded and cached by content hash.
+ */
+export async function fetchCached(
+  url: string,
+  cacheDir: string,
+  options: FetchOptions = {},
+): Promise<CachedDownload> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const cached = await fromCache(cacheDir, url);
+  if (cached && options.revalidate === false) return served(cached, null);
+  const response = await request(url, cached ? conditionalHeaders(cached.entry) : {}, timeoutMs);
+  const since = cached ? `the copy downloaded ${cached.entry.fetchedAt}` : '';
+  if (response instanceof Error) {
+    if (cached) {
+      return served(
+        cached,
+        `Could not check the dataset ${url} for changes (${errorMessage(response)}): using ${since}.`,
+      );
+    }
     throw new UsageError(
-      `Could not download the dataset ${url}: ${errorMessage(error)}. Check the URL and the network, or pass a local file with --dataset.`,
+      `Could not download the dataset ${url}: ${errorMessage(response)}. Check the URL and the network, or pass a local file with --dataset.`,
     );
   }
+  if (cached && response.status === 304) {
+    await writePointer(cacheDir, { ...cached.entry, checkedAt: new Date().toISOString() });
+    return served(cached, null);
+  }
   if (!response.ok) {
+    if (cached) {
+      return served(
+        cached,
+        `Could not check the dataset ${url} for changes (HTTP ${response.status}): using ${since}.`,
+      );
+    }
     throw new UsageError(
       `Could not download the dataset ${url}: HTTP ${response.status}. Check the URL, or pass a local file with --dataset.`,
     );
   }
-  return Buffer.from(await response.arrayBuffer());
-}
-
-/** The bytes behind a URL: from the cache when it was fetched before, else downloaded once. */
-export async function fetchCached(
-  url: string,
-  cacheDir: string,
-  timeoutMs = DEFAULT_FETCH_TIMEOUT_MS,
-): Promise<CachedDownload> {
-  const cached = await fromCache(cacheDir, url);
-  if (cached) return cached;
-  const bytes = await download(url, timeoutMs);
+  const bytes = Buffer.from(await response.arrayBuffer());
   const digest = sha256(bytes);
   const blob = `${digest}-${blobName(url)}`;
   const file = path.join(cacheDir, 'datasets', 'blobs', blob);
   await writeFileAtomic(file, bytes);
-  const entry: UrlEntry = { url, sha256: digest, blob, fetchedAt: new Date().toISOString() };
-  await writeFileAtomic(
-    path.join(cacheDir, 'datasets', 'urls', `${sha256(url)}.json`),
-    `${JSON.stringify(entry, null, 2)}\n`,
-  );
-  return { file, bytes, downloaded: true };
+  const now = new Date().toISOString();
+  await writePointer(cacheDir, {
+    url,
+    sha256: digest,
+    blob,
+    fetchedAt: now,
+    etag: response.headers.get('etag'),
+    lastModified: response.headers.get('last-modified'),
+    checkedAt: now,
+  });
+  const changed =
+    cached && cached.entry.sha256 !== digest
+      ? `The dataset ${url} changed since ${since}: downloaded again (sha256 ${digest.slice(0, 12)}…).`
+      : null;
+  return { file, bytes, downloaded: true, notice: changed };
 }

@@ -124,13 +124,20 @@ export interface LoadedDataset<R> {
   records: R[];
   /** Records skipped (invalid or duplicate), one line each. */
   warnings: string[];
+  /** About a URL's cached copy: it could not be checked for changes, or it changed. */
+  notices: string[];
 }
 
 export interface LoadOptions {
   cacheDir: string;
-  /** Refuse content with another md5 (defaults to the canonical md5 for a canonical URL). */
+  /**
+   * Refuse content with another md5 (defaults to the canonical md5 for a canonical URL). A URL
+   * with an expected md5 is not revalidated once cached: no other content would be accepted.
+   */
   expectedMd5?: string | null;
   fetchTimeoutMs?: number;
+  /** Where the notices go as well (stderr for the CLI, the track's log). */
+  log?: (line: string) => void;
 }
 
 const isUrl = (source: string) => /^https?:\/\//i.test(source);
@@ -228,13 +235,17 @@ export async function loadDataset<K extends DatasetKind>(
         : null;
   let file: string;
   let bytes: Buffer;
+  const notices: string[] = [];
   if (isUrl(given)) {
-    const fetched = await fetchCached(
-      given,
-      options.cacheDir,
-      options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
-    );
+    const fetched = await fetchCached(given, options.cacheDir, {
+      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      revalidate: !expectedMd5,
+    });
     ({ file, bytes } = fetched);
+    if (fetched.notice) {
+      notices.push(fetched.notice);
+      options.log?.(fetched.notice);
+    }
   } else {
     file = path.resolve(given);
     try {
@@ -267,5 +278,5 @@ export async function loadDataset<K extends DatasetKind>(
     const first = warnings[0] ? ` First problem: ${warnings[0]}.` : '';
     throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first}`);
   }
-  return { kind, source: given, file, md5: decoded.md5, records, warnings };
+  return { kind, source: given, file, md5: decoded.md5, records, warnings, notices };
 }

@@ -171,16 +171,17 @@ export function headline(entry: Figures): number | null {
 }
 
 /**
- * The last earlier run of the same suite on the same dataset content and the same tasks. An
- * entry without a scope (written before scopes were recorded) is compared only with another
- * such entry: which tasks it covered is unknown.
+ * Whether two runs' figures can be compared: the same suite on the same dataset content and
+ * the same tasks. An entry without a scope (written before scopes were recorded) compares only
+ * with another such entry: which tasks it covered is unknown.
  */
+export function comparable(a: HistoryEntry, b: HistoryEntry): boolean {
+  return a.suite === b.suite && a.datasetMd5 === b.datasetMd5 && a.scope === b.scope;
+}
+
+/** The last earlier run comparable with this one (the gate's --max-drop baseline). */
 export function previousRun(history: History, entry: HistoryEntry): HistoryEntry | undefined {
-  return history.runs
-    .filter((run) => run.runId !== entry.runId)
-    .filter((run) => run.suite === entry.suite && run.datasetMd5 === entry.datasetMd5)
-    .filter((run) => run.scope === entry.scope)
-    .at(-1);
+  return history.runs.filter((run) => run.runId !== entry.runId && comparable(run, entry)).at(-1);
 }
 
 export interface GateOptions {
@@ -196,7 +197,12 @@ const FLAG_NAMES = { failBelow: '--fail-below', maxDrop: '--max-drop' };
 
 export interface GateResult {
   failed: boolean;
+  /** Why it failed, one line per check that failed. */
   messages: string[];
+  /** The checks that passed, with their numbers. */
+  passed: string[];
+  /** The checks that could not be made (no earlier comparable run for --max-drop). */
+  skipped: string[];
 }
 
 const pct = (value: number) => `${value.toFixed(1)}%`;
@@ -209,29 +215,48 @@ export function checkGate(
   const current = headline(entry);
   const title = headlineTitle(entry.suite);
   const names = options.names ?? FLAG_NAMES;
-  const messages: string[] = [];
+  const result: GateResult = { failed: false, messages: [], passed: [], skipped: [] };
   if (current === null) {
     if (options.failBelow !== undefined || options.maxDrop !== undefined) {
-      messages.push(`${title} could not be computed (no task was evaluated): the gate fails.`);
-      return { failed: true, messages };
+      result.messages.push(
+        `${title} could not be computed (no task was evaluated): the gate fails.`,
+      );
+      result.failed = true;
     }
-    return { failed: false, messages };
+    return result;
   }
-  if (options.failBelow !== undefined && current < options.failBelow) {
-    messages.push(
-      `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`,
-    );
-  }
-  const before = previous ? headline(previous) : null;
-  if (options.maxDrop !== undefined && previous && before !== null) {
-    const drop = before - current;
-    if (drop > options.maxDrop) {
-      messages.push(
-        `${title} dropped ${drop.toFixed(1)} points, from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}: more than ${names.maxDrop} ${options.maxDrop}.`,
+  if (options.failBelow !== undefined) {
+    if (current < options.failBelow) {
+      result.messages.push(
+        `${title} is ${pct(current)}, below ${names.failBelow} ${pct(options.failBelow)}.`,
+      );
+    } else {
+      result.passed.push(
+        `${title} is ${pct(current)}, not below ${names.failBelow} ${pct(options.failBelow)}.`,
       );
     }
   }
-  return { failed: messages.length > 0, messages };
+  if (options.maxDrop !== undefined) {
+    const before = previous ? headline(previous) : null;
+    if (!previous || before === null) {
+      const why = previous
+        ? `the earlier comparable run ${previous.runId} has no ${title}`
+        : 'no earlier comparable run (same suite, dataset md5 and tasks) in the history';
+      result.skipped.push(`${names.maxDrop} ${options.maxDrop}: not checked, ${why}.`);
+    } else {
+      const drop = before - current;
+      const change = `from ${pct(before)} (run ${previous.runId}, ${previous.date}) to ${pct(current)}`;
+      if (drop > options.maxDrop) {
+        result.messages.push(
+          `${title} dropped ${drop.toFixed(1)} points, ${change}: more than ${names.maxDrop} ${options.maxDrop}.`,
+        );
+      } else {
+        result.passed.push(`${title} went ${change}: within ${names.maxDrop} ${options.maxDrop}.`);
+      }
+    }
+  }
+  result.failed = result.messages.length > 0;
+  return result;
 }
 
 /** Reads a history file; a missing file is an empty history, a damaged one a UsageError. */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { historyFigures } from './history.js';
 import type { TrackReport } from './report.js';
 import { mergeResults, suiteResultsSchema } from './results.js';
-import { renderSummary, summaryLines } from './summary.js';
+import { missingShardsWarning, renderSummary, scopeWarnings, summaryLines } from './summary.js';
 import { mergeSwebenchResults, swebenchResultsSchema } from './swebench/results.js';
 import { swebenchReport, swebenchSummaryLines } from './swebench/summary.js';
 import { mergeTestgen, parseTestgenResults } from './testgen/merge.js';
@@ -24,6 +24,8 @@ export interface ShardFile {
 export interface MergedRun {
   /** The headline figures, one per line, for the terminal. */
   lines: string[];
+  /** What the figures are not over (missing shards, tasks without samples), for stderr. */
+  warnings: string[];
   report: TrackReport;
 }
 
@@ -49,6 +51,7 @@ const mergeCodegen: Merger = (parts, createdAt) => {
   );
   return {
     lines: summaryLines(results),
+    warnings: scopeWarnings(results),
     report: {
       results,
       figures: historyFigures(results),
@@ -64,6 +67,7 @@ const mergeTestgenRun: Merger = (parts, createdAt) => {
   );
   return {
     lines: testgenLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w): w is string => w !== null),
     report: {
       results,
       figures: testgenFigures(results),
@@ -77,7 +81,11 @@ const mergeSwebench: Merger = (parts, createdAt) => {
     parts.map((p) => parsed(p, (json) => swebenchResultsSchema.safeParse(json))),
     createdAt,
   );
-  return { lines: swebenchSummaryLines(results), report: swebenchReport(results) };
+  return {
+    lines: swebenchSummaryLines(results),
+    warnings: [missingShardsWarning(results.merged)].filter((w): w is string => w !== null),
+    report: swebenchReport(results),
+  };
 };
 
 /** Which merger combines a suite's shards. */

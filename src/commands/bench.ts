@@ -13,7 +13,7 @@ import {
   benchMergeSettingsSchema,
   type BenchEvaluateSettings,
 } from '../bench/settings.js';
-import { summaryLines } from '../bench/summary.js';
+import { scopeWarnings, summaryLines } from '../bench/summary.js';
 import type { SuiteResults } from '../bench/types.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { kebabFlag, parseSettings } from '../settings.js';
@@ -21,13 +21,22 @@ import { kebabFlag, parseSettings } from '../settings.js';
 /** `semcoder-action bench evaluate|merge` (the `run` tracks register on the returned command). */
 
 function finish(results: SuiteResults, report: SuiteReport): void {
-  finishLines(summaryLines(results), report);
+  finishLines(summaryLines(results), report, scopeWarnings(results));
 }
 
-/** Prints the figures and where they went; a failed gate is exit code 1 with its messages. */
-export function finishLines(figures: readonly string[], report: SuiteReport): void {
+/**
+ * Prints the figures and where they went, and on stderr what they are not over; a failed
+ * gate is exit code 1 with its messages.
+ */
+export function finishLines(
+  figures: readonly string[],
+  report: SuiteReport,
+  warnings: readonly string[] = [],
+): void {
   const lines = [...figures, `wrote ${report.resultsFile} and ${report.summaryFile}`];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of warnings) process.stderr.write(`semcoder-action: ${warning}\n`);
+  for (const note of report.gate?.skipped ?? []) process.stderr.write(`semcoder-action: ${note}\n`);
   if (report.gate?.failed) {
     process.stderr.write(
       `${report.gate.messages.map((m) => `semcoder-action: ${m}`).join('\n')}\n`,
@@ -42,7 +51,10 @@ function gateOf(settings: { failBelow?: number; maxDrop?: number }): GateOptions
 
 async function runEvaluate(settings: BenchEvaluateSettings): Promise<void> {
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset(settings.suite, settings.dataset, { cacheDir });
+  const dataset = await loadDataset(settings.suite, settings.dataset, {
+    cacheDir,
+    log: (line) => process.stderr.write(`semcoder-action: ${line}\n`),
+  });
   const prompts = new Map(dataset.records.map((record) => [record.task_id, record.prompt]));
   const { samples, skipped } = await readSamples(settings.samples, prompts);
   const now = new Date();
@@ -144,7 +156,7 @@ export function registerBench(program: Command): Command {
         now,
         gate: gateOf(settings),
       });
-      finishLines(merged.lines, report);
+      finishLines(merged.lines, report, merged.warnings);
     });
 
   return bench;

@@ -30,7 +30,7 @@ import sys
 import time
 from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
-from bench_runner import TimeLimitExceeded, _on_alarm, call_limited
+from bench_limits import TimeLimitExceeded, call_limited, on_alarm
 
 PROTOCOL = 4  # readable by every Python 3.9+
 CONTRACT_MESSAGE = "invalid inputs"
@@ -136,7 +136,7 @@ def _private_stdout() -> BinaryIO:
 def main() -> None:
     request = pickle.load(sys.stdin.buffer)
     channel = _private_stdout()
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGALRM, on_alarm)
     for record in request["tasks"]:
         try:
             payload: Optional[bytes]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from bench_runner import KILL_GRACE, PHASE_GRACE
+from bench_limits import KILL_GRACE, PHASE_GRACE
 
 # Cost model for batching (seconds): a fork per sample, a little per input.
 SAMPLE_OVERHEAD = 0.005

@@ -132,7 +132,7 @@ export const swebenchTrack: Track = async (settings, context) => {
   // Validated now, so a bad value stops the run before any clone or install.
   const review = reviewSettings(settings, flags.maxFunctions);
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset('swebench', settings.dataset, { cacheDir });
+  const dataset = await loadDataset('swebench', settings.dataset, { cacheDir, log: context.log });
   const results = await runSwebenchTrack({
     dataset,
     selection: { instances: flags.instances, limit: settings.limit ?? null },

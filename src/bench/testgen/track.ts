@@ -213,7 +213,10 @@ export async function runTestgenTrack(
 ): Promise<TrackRun> {
   const started = Date.now();
   const cacheDir = settings.cacheDir ?? defaultCacheDir();
-  const dataset = await loadDataset('humanevalplus', settings.dataset, { cacheDir });
+  const dataset = await loadDataset('humanevalplus', settings.dataset, {
+    cacheDir,
+    log: context.log,
+  });
   const scope = scopeTasks(
     dataset.records.map((r) => r.task_id),
     settings.limit,
