@@ -11,6 +11,9 @@ HOME) can still find packages installed with `pip install --user`.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
+import importlib.util
 import json
 import site
 import sys
@@ -18,9 +21,21 @@ from typing import Any, Dict, Optional
 
 
 def version_of(module: str) -> Optional[str]:
+    """The installed version, read from the package's metadata when it has some: importing
+    pytest takes longer than the rest of the probe, and the probe delays the first model
+    request. A module without metadata (on PYTHONPATH from a source tree) is imported."""
     try:
-        imported = __import__(module)
+        if importlib.util.find_spec(module) is None:
+            return None
     except Exception:  # noqa: BLE001 - any failure means "cannot use it"
+        return None
+    try:
+        return importlib.metadata.version(module)
+    except Exception:  # noqa: BLE001 - no metadata: ask the module itself
+        pass
+    try:
+        imported = importlib.import_module(module)
+    except Exception:  # noqa: BLE001
         return None
     return str(getattr(imported, "__version__", "0"))
 
