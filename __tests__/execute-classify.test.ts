@@ -7,13 +7,8 @@ import {
   oneLine,
   type ClassifyContext,
 } from '../src/execute/classify.js';
-import {
-  checkPassEnv,
-  looksSecret,
-  redactor,
-  redactStrings,
-  sandboxEnv,
-} from '../src/execute/environment.js';
+import { checkPassEnv, looksSecret, redactor, sandboxEnv } from '../src/execute/environment.js';
+import { redactStrings } from '../src/secrets.js';
 import {
   parseSupervisorOutput,
   type ExceptionFacts,

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { UsageError } from '../errors.js';
+import { redactSecrets } from '../secrets.js';
 
 /**
  * Makes sure the commits a review compares are in the checkout. actions/checkout clones one
@@ -97,7 +98,7 @@ async function authEnv(
 function redact(text: string, token: string | undefined): string {
   if (!token) return text;
   const basic = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
-  return text.split(token).join('***').split(basic).join('***');
+  return redactSecrets(text, [token, basic]);
 }
 
 interface GitResult {

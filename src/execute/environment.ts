@@ -1,6 +1,7 @@
 // The environment generated tests see: an allowlist, never a secret.
 // src/python/sandbox.py applies the same rule again inside the sandbox (SECRET_NAME there).
 import { UsageError } from '../errors.js';
+import { redactSecrets } from '../secrets.js';
 
 /** Tokens, keys, passwords, and the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN, ...). */
 const SECRET_NAME =
@@ -60,21 +61,7 @@ export function redactor(
   const fromEnv = Object.entries(source)
     .filter(([name]) => looksSecret(name))
     .map(([, value]) => value);
-  // Shorter values would redact ordinary words; no real key or token is that short.
-  const secrets = [...new Set([...fromEnv, ...explicit])]
-    .filter((value): value is string => value !== undefined && value.length >= 6)
-    .sort((a, b) => b.length - a.length);
-  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-}
-
-/** `value` with `redact` applied to every string in it, however deep. */
-export function redactStrings<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redactStrings(item, redact)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]),
-    ) as T;
-  }
-  return value;
+  // A variable's shorter values would redact ordinary words; no real key or token is that short.
+  const secrets = [...fromEnv.filter((value) => value && value.length >= 6), ...explicit];
+  return (text) => redactSecrets(text, secrets);
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { MIN_SECRET_LENGTH, redactSecrets } from '../secrets.js';
 
 /**
  * The endpoint URL as the user typed it, taken apart. fetch refuses a URL with credentials and
@@ -16,18 +17,43 @@ export interface Endpoint {
   query: Record<string, string>;
   /** `Basic <base64 user:password>` when the URL held credentials, else null. */
   authorization: string | null;
-  /** Text that no message may hold: the password and the query values, as typed and decoded. */
+  /** Text that no message may hold: the userinfo and the query values, as typed and decoded. */
   secrets: string[];
 }
-
-/** Shorter values are too common in ordinary text to be redacted (`?stream=1`). */
-const MIN_SECRET_LENGTH = 4;
 
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
     return text;
+  }
+}
+
+/**
+ * The credentials a URL carries: its userinfo and the values of its query string (`?token=`,
+ * `?api-key=`), each as written and percent-decoded, since either form can reach a message.
+ * Shorter values than MIN_SECRET_LENGTH are too common in ordinary text (`?stream=1`).
+ */
+function urlSecrets(url: URL): string[] {
+  const values = [url.username, url.password];
+  for (const pair of url.search.replace(/^\?/, '').split('&')) {
+    values.push(pair.slice(pair.indexOf('=') + 1));
+  }
+  // A query may encode a space as '+' (forms), userinfo may not: both readings are secret.
+  const all = values.flatMap((value) => [
+    value,
+    decoded(value),
+    decoded(value.replace(/\+/g, ' ')),
+  ]);
+  return [...new Set(all)].filter((value) => value.length >= MIN_SECRET_LENGTH);
+}
+
+/** The secrets of an endpoint URL as typed; none when it is missing or not a URL. */
+export function endpointSecrets(raw: string | undefined): string[] {
+  try {
+    return raw ? urlSecrets(new URL(raw)) : [];
+  } catch {
+    return [];
   }
 }
 
@@ -51,17 +77,9 @@ export function parseEndpoint(raw: string): Endpoint {
   }
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = value;
-  const queryValues = [...url.searchParams.values()];
-  const rawQueryValues = url.search
-    .slice(1)
-    .split('&')
-    .map((pair) => pair.slice(pair.indexOf('=') + 1));
   const user = decoded(url.username);
   const password = decoded(url.password);
   const hasCredentials = url.username !== '' || url.password !== '';
-  const secrets = [url.password, password, ...queryValues, ...rawQueryValues].filter(
-    (text) => text.length >= MIN_SECRET_LENGTH,
-  );
   return {
     baseUrl: `${url.protocol}//${url.host}${url.pathname}`,
     display: displayOf(url),
@@ -69,8 +87,7 @@ export function parseEndpoint(raw: string): Endpoint {
     authorization: hasCredentials
       ? `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`
       : null,
-    // Longest first, so that a value is never half-redacted by a shorter one inside it.
-    secrets: [...new Set(secrets)].sort((a, b) => b.length - a.length),
+    secrets: urlSecrets(url),
   };
 }
 
@@ -85,6 +102,5 @@ export function displayEndpoint(raw: string | undefined): string {
 
 /** Replaces every secret of the endpoint (and the API key) in a text by `***`. */
 export function redactor(secrets: (string | undefined)[]): (text: string) => string {
-  const known = secrets.filter((s): s is string => !!s).sort((a, b) => b.length - a.length);
-  return (text) => known.reduce((out, secret) => out.split(secret).join('***'), text);
+  return (text) => redactSecrets(text, secrets);
 }

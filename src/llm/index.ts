@@ -1,6 +1,6 @@
 /** The model-facing half: the endpoint client, SemCoder prompts, and reading model output. */
 export { createModelClient, DEFAULT_MODEL, modelClientFor } from './client.js';
-export { displayEndpoint, parseEndpoint } from './endpoint.js';
+export { displayEndpoint, endpointSecrets, parseEndpoint } from './endpoint.js';
 export type { Endpoint } from './endpoint.js';
 export {
   ModelError,

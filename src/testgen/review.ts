@@ -5,7 +5,7 @@ import { Executor } from '../execute/executor.js';
 import type { Interpreter } from '../execute/interpreter.js';
 import {
   displayEndpoint as endpointForDisplay,
-  parseEndpoint,
+  endpointSecrets,
   modelClientFor,
   loadFunctionContexts,
   type ModelClient,
@@ -45,20 +45,6 @@ export function displayEndpoint(settings: Pick<ReviewSettings, 'endpoint' | 'rep
 }
 
 /** Builds each function's context for the prompts from its module's source at head. */
-/**
- * What the sandbox redacts from test output: secrets given as flags, which no environment
- * variable holds: the API key and the endpoint URL's password and query values.
- */
-function flagSecrets(settings: Pick<ReviewSettings, 'endpoint' | 'apiKey'>): string[] {
-  const secrets = settings.apiKey ? [settings.apiKey] : [];
-  try {
-    if (settings.endpoint) secrets.push(...parseEndpoint(settings.endpoint).secrets);
-  } catch {
-    // Not a URL: the client has already refused it, so no test runs with it.
-  }
-  return secrets;
-}
-
 async function prepareStates(
   settings: ReviewSettings,
   sources: Map<string, string>,
@@ -128,7 +114,8 @@ async function reviewFunctions(
       reruns: settings.reruns,
       memoryBytes: settings.memoryMb * 1024 * 1024,
       passEnv: settings.passEnv,
-      secrets: flagSecrets(settings),
+      // Secrets given as flags, which no environment variable holds.
+      secrets: [settings.apiKey, ...endpointSecrets(settings.endpoint)],
     },
     interpreter,
   );
