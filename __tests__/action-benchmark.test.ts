@@ -161,6 +161,27 @@ describe('action: benchmark mode on a schedule', () => {
     assert.ok(![...leaked, ...logs].some((text) => text.includes(KEY)), 'the key stays out');
   });
 
+  it('scrubs a secret from a problem before escaping it for the summary', async () => {
+    // Underscores and a star: Markdown escaping would respell the key and hide it from a scrub.
+    const key = 'sk_live_bench*4321';
+    const result = await runAction({
+      event: 'schedule',
+      payload: { schedule: '0 4 * * 1' },
+      inputs: {
+        endpoint: server.url,
+        'api-key': key,
+        python: testPython(),
+        suite: 'humanevalplus',
+        dataset: path.join(tmp, `missing-${key}.jsonl`),
+        'report-dir': path.join(tmp, 'results-scrub'),
+      },
+      env: { SEMCODER_CACHE: path.join(tmp, 'cache') },
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.summary, /## Problems\n\n- HumanEval\+: .*missing-(\\\*){3}\.jsonl/);
+    assert.ok(!result.summary.includes('sk\\_live'), result.summary);
+  });
+
   it('refuses an unknown suite before running anything', async () => {
     const requests = server.requests.length;
     const result = await runAction({

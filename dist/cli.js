@@ -48219,13 +48219,57 @@ var ReplayMissError = class extends ModelError {
   key;
 };
 
-// src/llm/endpoint.ts
+// src/secrets.ts
 var MIN_SECRET_LENGTH = 4;
+var TOKEN_PATTERN = /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/g;
+var REDACTED = "***";
+function redactSecrets(text2, secrets) {
+  const known = secrets.filter((s) => !!s && s.length >= MIN_SECRET_LENGTH);
+  let out = text2;
+  for (const secret of [...new Set(known)].sort((a, b2) => b2.length - a.length)) {
+    out = out.split(secret).join(REDACTED);
+  }
+  return out.replace(TOKEN_PATTERN, REDACTED);
+}
+function redactStrings(value, redact) {
+  const walk = (item) => {
+    if (typeof item === "string") return redact(item);
+    if (Array.isArray(item)) return item.map(walk);
+    if (item !== null && typeof item === "object") {
+      return Object.fromEntries(
+        Object.entries(item).map(([key2, inner]) => [redact(key2), walk(inner)])
+      );
+    }
+    return item;
+  };
+  return walk(value);
+}
+
+// src/llm/endpoint.ts
 function decoded(text2) {
   try {
     return decodeURIComponent(text2);
   } catch {
     return text2;
+  }
+}
+function urlSecrets(url2) {
+  const values = [url2.username, url2.password];
+  for (const pair of url2.search.replace(/^\?/, "").split("&")) {
+    values.push(pair.slice(pair.indexOf("=") + 1));
+  }
+  const all = values.flatMap((value) => [
+    value,
+    decoded(value),
+    decoded(value.replace(/\+/g, " "))
+  ]);
+  return [...new Set(all)].filter((value) => value.length >= MIN_SECRET_LENGTH);
+}
+function endpointSecrets(raw) {
+  try {
+    return raw ? urlSecrets(new URL(raw)) : [];
+  } catch {
+    return [];
   }
 }
 function displayOf(url2) {
@@ -48246,21 +48290,15 @@ function parseEndpoint(raw) {
   }
   const query = {};
   for (const [key2, value] of url2.searchParams) query[key2] = value;
-  const queryValues = [...url2.searchParams.values()];
-  const rawQueryValues = url2.search.slice(1).split("&").map((pair) => pair.slice(pair.indexOf("=") + 1));
   const user = decoded(url2.username);
   const password = decoded(url2.password);
   const hasCredentials = url2.username !== "" || url2.password !== "";
-  const secrets = [url2.password, password, ...queryValues, ...rawQueryValues].filter(
-    (text2) => text2.length >= MIN_SECRET_LENGTH
-  );
   return {
     baseUrl: `${url2.protocol}//${url2.host}${url2.pathname}`,
     display: displayOf(url2),
     query,
     authorization: hasCredentials ? `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}` : null,
-    // Longest first, so that a value is never half-redacted by a shorter one inside it.
-    secrets: [...new Set(secrets)].sort((a, b2) => b2.length - a.length)
+    secrets: urlSecrets(url2)
   };
 }
 function displayEndpoint(raw) {
@@ -48271,8 +48309,7 @@ function displayEndpoint(raw) {
   }
 }
 function redactor(secrets) {
-  const known = secrets.filter((s) => !!s).sort((a, b2) => b2.length - a.length);
-  return (text2) => known.reduce((out, secret) => out.split(secret).join("***"), text2);
+  return (text2) => redactSecrets(text2, secrets);
 }
 
 // src/llm/readiness.ts
@@ -49732,18 +49769,8 @@ function sandboxEnv(source, passEnv, userBase) {
 }
 function redactor2(source, explicit = []) {
   const fromEnv = Object.entries(source).filter(([name]) => looksSecret(name)).map(([, value]) => value);
-  const secrets = [.../* @__PURE__ */ new Set([...fromEnv, ...explicit])].filter((value) => value !== void 0 && value.length >= 6).sort((a, b2) => b2.length - a.length);
-  return (text2) => secrets.reduce((out, secret) => out.split(secret).join("***"), text2);
-}
-function redactStrings(value, redact) {
-  if (typeof value === "string") return redact(value);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([key2, item]) => [key2, redactStrings(item, redact)])
-    );
-  }
-  return value;
+  const secrets = [...fromEnv.filter((value) => value && value.length >= 6), ...explicit];
+  return (text2) => redactSecrets(text2, secrets);
 }
 
 // src/execute/interpreter.ts
@@ -51006,14 +51033,6 @@ async function verifyOracles(rounds, states) {
 function displayEndpoint2(settings) {
   return settings.replay ? `replay:${settings.replay}` : displayEndpoint(settings.endpoint);
 }
-function flagSecrets(settings) {
-  const secrets = settings.apiKey ? [settings.apiKey] : [];
-  try {
-    if (settings.endpoint) secrets.push(...parseEndpoint(settings.endpoint).secrets);
-  } catch {
-  }
-  return secrets;
-}
 async function prepareStates(settings, sources, functions, skipped) {
   const files = [...new Set(functions.map((fn) => fn.file))];
   const contexts = await loadFunctionContexts(
@@ -51064,7 +51083,8 @@ async function reviewFunctions(settings, head, states, client, progress, interpr
       reruns: settings.reruns,
       memoryBytes: settings.memoryMb * 1024 * 1024,
       passEnv: settings.passEnv,
-      secrets: flagSecrets(settings)
+      // Secrets given as flags, which no environment variable holds.
+      secrets: [settings.apiKey, ...endpointSecrets(settings.endpoint)]
     },
     interpreter
   );

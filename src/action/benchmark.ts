@@ -137,14 +137,16 @@ export async function runBenchmarkMode(
       problems.push(`${BENCH_TITLES[suite]}: ${errorMessage(error)}`);
     }
   }
+  const secrets = secretValues(inputs);
   const sections = [
     `# SemCoder benchmarks\n\nTriggered by \`${escapeText(plan.trigger)}\` on ${escapeText(`${plan.owner}/${plan.repo}`)}.`,
     ...runs.map((run) => run.report.summary.trimEnd()),
   ];
   if (problems.length > 0) {
-    sections.push(`## Problems\n\n${problems.map((p) => `- ${escapeText(p, 400)}`).join('\n')}`);
+    // Scrubbed before escaping, which changes a secret's spelling (sk_live -> sk\\_live).
+    const listed = problems.map((p) => `- ${escapeText(redactSecrets(p, secrets), 400)}`);
+    sections.push(`## Problems\n\n${listed.join('\n')}`);
   }
-  const secrets = secretValues(inputs);
   await writeJobSummary(redactSecrets(`${sections.join('\n\n')}\n`, secrets));
   for (const [name, value] of Object.entries(benchmarkOutputs(runs))) core.setOutput(name, value);
   core.setOutput('results-dir', outDir);
