@@ -47,6 +47,15 @@ describe('model answers, from the report', () => {
     assert.doesNotMatch(answers!.message, /--\w/);
   });
 
+  it('a function skipped for its environment is not blamed on the endpoint', () => {
+    const notImportable = functionReport({
+      skipped: 'pkg.mod could not be imported: ModuleNotFoundError: No module named yaml',
+    });
+    assert.equal(modelAnswers({ functions: [notImportable] }), null);
+    const answers = modelAnswers({ functions: [notImportable, skipped] });
+    assert.match(answers!.message, /no usable answer for 1 of 2 changed functions/);
+  });
+
   it('no function answered: a failure', () => {
     const answers = modelAnswers({ functions: [skipped, skipped] });
     assert.equal(answers?.level, 'failure');

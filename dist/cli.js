@@ -50542,6 +50542,7 @@ function functionReport(state, testFile) {
 }
 
 // src/testgen/model-gate.ts
+var NO_ANSWER = "generate request failed: ";
 var ModelGate = class {
   constructor(client, concurrency, breakAfter = 3) {
     this.client = client;
@@ -50581,8 +50582,7 @@ var ModelGate = class {
     }
   }
   fail(state, kind, message) {
-    if (kind === "generate" && state.file === null)
-      state.skipped = `${kind} request failed: ${message}`;
+    if (kind === "generate" && state.file === null) state.skipped = `${NO_ANSWER}${message}`;
     else state.notes.push(`${kind} request failed: ${message}`);
   }
 };

@@ -1,4 +1,5 @@
 import type { Report } from '../report/types.js';
+import { skippedForNoAnswer } from '../testgen/model-gate.js';
 
 /**
  * Whether the model endpoint answered enough for the review to mean something, from the report
@@ -25,7 +26,7 @@ const ADVICE =
 
 export function modelAnswers(report: Pick<Report, 'functions'>): ModelAnswers | null {
   const total = report.functions.length;
-  const unanswered = report.functions.filter((fn) => fn.skipped).length;
+  const unanswered = report.functions.filter((fn) => skippedForNoAnswer(fn.skipped)).length;
   if (unanswered === 0) return null;
   if (unanswered === total) {
     return {

@@ -24,7 +24,7 @@ export interface Headline {
   passRate: number;
   edgeCases: number;
   likelyBugs: number;
-  /** Functions reviewed: those whose review was skipped (no answer from the model) not counted. */
+  /** Functions reviewed: those skipped (no model answer, module not importable) not counted. */
   functions: number;
   /** Valid tests. */
   tests: number;

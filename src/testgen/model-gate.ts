@@ -9,6 +9,17 @@ import {
 import pLimit, { type LimitFunction } from 'p-limit';
 import { subject, type FunctionState } from './state.js';
 
+/** How the reason of a function skipped for want of a model answer begins (report.json). */
+const NO_ANSWER = 'generate request failed: ';
+
+/**
+ * Whether a function was skipped because the model gave it no usable answer, rather than for
+ * its environment (a module that cannot be imported).
+ */
+export function skippedForNoAnswer(reason: string | null | undefined): boolean {
+  return reason?.startsWith(NO_ANSWER) ?? false;
+}
+
 /**
  * The pipeline's only door to the model. A request that fails after the client's retries
  * never stops the run: the first-round request marks the function skipped, a later one leaves
@@ -60,8 +71,7 @@ export class ModelGate {
   }
 
   private fail(state: FunctionState, kind: string, message: string): void {
-    if (kind === 'generate' && state.file === null)
-      state.skipped = `${kind} request failed: ${message}`;
+    if (kind === 'generate' && state.file === null) state.skipped = `${NO_ANSWER}${message}`;
     else state.notes.push(`${kind} request failed: ${message}`);
   }
 }
