@@ -103,8 +103,6 @@ describe('review: a module under test that cannot be imported', () => {
       testPython(),
       '--fail-on',
       'edge-cases',
-      '--max-rounds',
-      '1',
     ]);
     report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report;
   });
@@ -138,8 +136,10 @@ describe('review: a module under test that cannot be imported', () => {
     assert.equal(result.code, 0, result.stderr);
   });
 
-  it('asks for no repair of tests that cannot reach the function', () => {
-    const kinds = server.requests.map((r) => r.prompt.split('\n')[0]);
+  it('asks for nothing more (no repair, no deepening) for tests that cannot reach it', () => {
+    const kinds = server.requests.map(
+      (r) => /Write more pytest tests|\[Refined\]|Simulate/.exec(r.prompt)?.[0] ?? 'generate',
+    );
     assert.equal(server.requests.length, 3, `one generation each, got: ${kinds.join(' | ')}`);
   });
 
