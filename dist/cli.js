@@ -36723,23 +36723,18 @@ function parseFailOn(text2) {
   const match = /^pass-rate-below:(0(?:\.\d+)?|1(?:\.0+)?|\.\d+)$/.exec(value);
   return match ? { kind: "pass-rate-below", threshold: Number(match[1]) } : null;
 }
+function round4(value) {
+  return Math.round(value * 1e4) / 1e4;
+}
 function headline3(report) {
-  let covered = 0;
-  let total = 0;
-  let likelyBugs = 0;
-  for (const fn of report.functions) {
-    covered += fn.coverage?.changedLines?.covered ?? 0;
-    total += fn.coverage?.changedLines?.total ?? 0;
-    likelyBugs += fn.edgeCases.filter((e) => e.verdict === "likely-bug").length;
-  }
-  const round2 = (value) => Math.round(value * 1e4) / 1e4;
+  const { covered, total } = report.totals.changedLines;
   return {
     passRate: report.totals.passRate,
     edgeCases: report.totals.edgeCases,
-    likelyBugs,
+    likelyBugs: report.totals.likelyBugs,
     functions: report.functions.filter((fn) => !fn.skipped).length,
     tests: report.totals.valid,
-    changedLinesCoverage: total === 0 ? 0 : round2(covered / total)
+    changedLinesCoverage: total === 0 ? 0 : round4(covered / total)
   };
 }
 function failOnReason(failOn, figures2) {

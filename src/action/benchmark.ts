@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultRunId, HEADLINES } from '../bench/history.js';
 import { benchRunSettingsSchema, type BenchRunSettings } from '../bench/run-settings.js';
@@ -7,7 +6,7 @@ import type { TrackRun } from '../bench/track.js';
 import { runTrack } from '../bench/tracks.js';
 import { BENCH_TITLES, type BenchSuite } from '../bench/types.js';
 import { errorMessage } from '../errors.js';
-import { uploadArtifact } from '../github/artifact.js';
+import { filesUnder, uploadArtifact } from '../github/artifact.js';
 import { writeJobSummary } from '../github/summary.js';
 import { escapeText } from '../report/markdown.js';
 import { parseSettings } from '../settings.js';
@@ -97,13 +96,6 @@ export function benchmarkOutputs(runs: readonly TrackRun[]): Record<string, numb
   return outputs;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
-}
-
 /** Carries out a benchmark plan: the action's side of `mode: benchmark`. */
 export async function runBenchmarkMode(
   plan: BenchmarkPlan,
@@ -151,7 +143,7 @@ export async function runBenchmarkMode(
   for (const [name, value] of Object.entries(benchmarkOutputs(runs))) core.setOutput(name, value);
   core.setOutput('results-dir', outDir);
   await redactFiles(outDir, secrets);
-  const files = await filesUnder(outDir);
+  const files = await filesUnder(outDir).catch(() => []);
   const upload = await uploadArtifact(inputs.artifactName, outDir, files);
   if (upload.uploaded) core.info(`Uploaded the results as the artifact '${upload.name}'.`);
   if (problems.length > 0) core.setFailed(problems.join('\n'));

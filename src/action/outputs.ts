@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
-import type { Headline } from '../report/fail-on.js';
+import { round4, type Headline } from '../report/fail-on.js';
 
 export function setReviewOutputs(
   outputs: Headline,
   extra: { reportPath?: string; commentUrl?: string } = {},
 ): void {
   // Four decimals, like changed-lines-coverage; fail-on compares the exact rate.
-  core.setOutput('pass-rate', Math.round(outputs.passRate * 10_000) / 10_000);
+  core.setOutput('pass-rate', round4(outputs.passRate));
   core.setOutput('edge-cases', outputs.edgeCases);
   core.setOutput('likely-bugs', outputs.likelyBugs);
   core.setOutput('functions', outputs.functions);

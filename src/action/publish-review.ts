@@ -1,8 +1,7 @@
 import * as core from '@actions/core';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import { uploadArtifact } from '../github/artifact.js';
+import { filesUnder, uploadArtifact } from '../github/artifact.js';
 import { postInlineReview, type InlineComment } from '../github/inline-review.js';
 import { httpStatus, isSecondaryRateLimit, type GitHub } from '../github/octokit.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
@@ -26,6 +25,7 @@ export interface ReviewPublication {
   inputs: Pick<ActionInputs, 'comment' | 'inline' | 'failOn' | 'artifactName'>;
   /** Undefined when there is no token: nothing is posted. */
   gh: GitHub | undefined;
+  /** fromFork: the head lives in a fork (its token is read-only whatever the workflow asks). */
   where: { owner: string; repo: string; pr?: number; headSha: string; fromFork?: boolean };
   /** Holds report.json, comment.md and tests/; uploaded as the artifact. */
   reportDir: string;
@@ -58,7 +58,7 @@ export interface PublishedReview {
  * whatever the workflow asks, so the fix is the workflow_run pair; anywhere else the workflow
  * (or the repository's settings) did not grant the write permission.
  */
-export function readOnlyWarning(fromFork: boolean): string {
+export function readOnlyWarning(fromFork = false): string {
   return fromFork
     ? 'The token cannot comment on this pull request (read-only, as for pull requests from forks): ' +
         'the review is in the job summary. To comment on fork pull requests, use the workflow_run pair (see the README).'
@@ -112,7 +112,7 @@ export async function publishReview(p: ReviewPublication): Promise<PublishedRevi
   });
   await attempt('upload the report artifact', async () => {
     if (!scrubbed) throw new Error('not uploaded, since the secrets could not be scrubbed');
-    await uploadArtifact(p.inputs.artifactName, p.reportDir, await listFiles(p.reportDir));
+    await uploadArtifact(p.inputs.artifactName, p.reportDir, await filesUnder(p.reportDir));
   });
   const { gh, where } = p;
   if (gh && where.pr !== undefined && p.inputs.comment) {
@@ -126,7 +126,7 @@ export async function publishReview(p: ReviewPublication): Promise<PublishedRevi
       });
       if (posted.forbidden) {
         result.readOnly = true;
-        core.warning(readOnlyWarning(where.fromFork ?? false));
+        core.warning(readOnlyWarning(where.fromFork));
         return;
       }
       result.commentUrl = posted.url;
@@ -155,18 +155,10 @@ export async function publishReview(p: ReviewPublication): Promise<PublishedRevi
       });
       if (review.status === 'forbidden' && !result.readOnly) {
         result.readOnly = true;
-        core.warning(readOnlyWarning(where.fromFork ?? false));
+        core.warning(readOnlyWarning(where.fromFork));
       } else if (review.status === 'skipped') core.info(`Inline review: ${review.reason}.`);
     });
   }
   result.failReason = failOnReason(p.inputs.failOn, outputs) ?? undefined;
   return result;
-}
-
-/** Every file under dir, relative to it (the artifact keeps the folder's layout). */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }

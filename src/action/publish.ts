@@ -36,7 +36,6 @@ export type PublishPlan = Extract<RunPlan, { kind: 'publish' }>;
 /** What publishing produced: the comment's body and the job summary, both rendered here. */
 interface Rendered {
   report: ReviewReport;
-  body: string;
   summary: string;
 }
 
@@ -154,11 +153,11 @@ export async function publishFromArtifact(
   const runUrl = plan.runId
     ? `${options.serverUrl}/${plan.owner}/${plan.repo}/actions/runs/${plan.runId}`
     : undefined;
+  if (!options.comment) return { status: 'skipped', reason: 'comment: false' };
   const { body, fallbackBody, summary } = renderPublished(report, {
     runUrl,
     secrets: options.secrets,
   });
-  if (!options.comment) return { status: 'skipped', reason: 'comment: false' };
   const result = await upsertStickyComment(gh, {
     owner: plan.owner,
     repo: plan.repo,
@@ -166,7 +165,7 @@ export async function publishFromArtifact(
     body,
     fallbackBody,
   });
-  const rendered = { report, body, summary };
+  const rendered = { report, summary };
   if (result.forbidden)
     return { status: 'forbidden', pr: pull.number, message: result.message, ...rendered };
   return { status: 'published', pr: pull.number, url: result.url, ...rendered };
@@ -210,6 +209,6 @@ export async function runPublishMode(
     commentUrl: result.status === 'published' ? result.url : undefined,
   });
   await writeJobSummary(result.summary);
-  if (result.status === 'forbidden') core.warning(readOnlyWarning(false));
+  if (result.status === 'forbidden') core.warning(readOnlyWarning());
   else core.info(`Published the review of #${result.pr}: ${result.url}`);
 }

@@ -1,5 +1,6 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { filesUnder } from '../github/artifact.js';
 import { redactSecrets, redactStrings } from '../secrets.js';
 
 /**
@@ -35,15 +36,13 @@ export function redactBytes(content: Buffer, secrets: readonly string[]): Buffer
  * to dir.
  */
 export async function redactFiles(dir: string, secrets: readonly string[]): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   const changed: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
+  for (const name of await filesUnder(dir).catch(() => [])) {
+    const file = path.join(dir, name);
     const scrubbed = redactBytes(await readFile(file), secrets);
     if (scrubbed) {
       await writeFile(file, scrubbed);
-      changed.push(path.relative(dir, file));
+      changed.push(name);
     }
   }
   return changed;

@@ -1,5 +1,6 @@
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -15,6 +16,14 @@ export type ArtifactResult =
 /** The runner provides the artifact service when it hands the job these two variables. */
 export function artifactServiceAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.ACTIONS_RUNTIME_TOKEN && env.ACTIONS_RESULTS_URL);
+}
+
+/** Every regular file under dir, relative to it (an artifact keeps the folder's layout). */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
 }
 
 export async function uploadArtifact(

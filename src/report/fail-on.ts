@@ -1,4 +1,4 @@
-import type { FunctionReport, Totals } from './types.js';
+import type { Totals } from './types.js';
 
 /** When a finished run should fail: `none`, `edge-cases`, `likely-bugs`, `pass-rate-below:<0..1>`. */
 export type FailOn =
@@ -33,32 +33,28 @@ export interface Headline {
 }
 
 type ReportFigures = {
-  totals: Pick<Totals, 'passRate' | 'edgeCases' | 'valid'>;
-  functions: {
-    skipped?: string | null;
-    edgeCases: Pick<FunctionReport['edgeCases'][number], 'verdict'>[];
-    coverage?: { changedLines?: { covered: number; total: number } | null } | null;
-  }[];
+  totals: Pick<Totals, 'passRate' | 'edgeCases' | 'likelyBugs' | 'valid' | 'changedLines'>;
+  functions: { skipped?: string | null }[];
 };
 
-/** Computed from the functions, so a report from an older or untrusted run gives the same. */
+/** Four decimals: the outputs' precision (fail-on compares the exact figures). */
+export function round4(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
+
+/**
+ * From the report's totals, which summarize() derives from the functions (also for a report
+ * read from an artifact: report-schema.ts derives them again).
+ */
 export function headline(report: ReportFigures): Headline {
-  let covered = 0;
-  let total = 0;
-  let likelyBugs = 0;
-  for (const fn of report.functions) {
-    covered += fn.coverage?.changedLines?.covered ?? 0;
-    total += fn.coverage?.changedLines?.total ?? 0;
-    likelyBugs += fn.edgeCases.filter((e) => e.verdict === 'likely-bug').length;
-  }
-  const round = (value: number) => Math.round(value * 10_000) / 10_000;
+  const { covered, total } = report.totals.changedLines;
   return {
     passRate: report.totals.passRate,
     edgeCases: report.totals.edgeCases,
-    likelyBugs,
+    likelyBugs: report.totals.likelyBugs,
     functions: report.functions.filter((fn) => !fn.skipped).length,
     tests: report.totals.valid,
-    changedLinesCoverage: total === 0 ? 0 : round(covered / total),
+    changedLinesCoverage: total === 0 ? 0 : round4(covered / total),
   };
 }
 
