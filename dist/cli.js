@@ -51132,7 +51132,7 @@ async function runReview(settings, options = {}) {
       await checking
     ) : { timings: { llmMs: 0, executeMs: 0 }, incomplete: null, sandbox: null };
     const functions = states.map((state) => functionReport(state, `tests/${state.fileName}`));
-    const report = {
+    const finished = {
       version: 1,
       base: changes.base,
       head: changes.head,
@@ -51148,6 +51148,7 @@ async function runReview(settings, options = {}) {
       ...outcome.sandbox ? { sandbox: outcome.sandbox } : {},
       incomplete: outcome.incomplete
     };
+    const report = options.prepare ? options.prepare(finished) : finished;
     const outDir = path12.resolve(settings.out);
     const comment = renderComment(report, options.comment);
     await writeReviewFiles(outDir, report, comment);

@@ -5,7 +5,6 @@ import type { InlineComment } from '../github/inline-review.js';
 import { FALLBACK_COMMENT_CHARS, renderComment } from '../report/comment.js';
 import { codeSpan } from '../report/markdown.js';
 import type { Report } from '../report/types.js';
-import { writeReviewFiles } from '../report/write.js';
 import {
   kebabFlag,
   parseSettings,
@@ -97,16 +96,17 @@ export async function reviewAndPublish(
   const outDir = reviewReportDir(inputs, env);
   const summaryUrl = runUrl(env);
   const secrets = secretValues(inputs);
-  const reviewed = await runReview(reviewSettings(target, inputs, { repo, out: outDir }), {
-    progress: createProgress(process.stdout),
-    comment: { summaryUrl },
-  });
-  // Scrubbed before rendering (escaping would hide a secret from a scrub of the markdown),
-  // its reasons naming inputs instead of CLI flags, and the files rewritten from it: they are
-  // the artifact.
-  const report = reportInActionTerms(redactDeep(reviewed.report, secrets));
-  const comment = renderComment(report, { summaryUrl });
-  await writeReviewFiles(outDir, report, comment);
+  const { report, comment } = await runReview(
+    reviewSettings(target, inputs, { repo, out: outDir }),
+    {
+      progress: createProgress(process.stdout),
+      comment: { summaryUrl },
+      // Scrubbed before rendering (escaping would hide a secret from a scrub of the markdown)
+      // and before the files are written (they are the artifact); its reasons naming inputs
+      // instead of CLI flags.
+      prepare: (finished) => reportInActionTerms(redactDeep(finished, secrets)),
+    },
+  );
   core.info(`Review written to ${outDir}`);
   const published = await publishReview({
     inputs,

@@ -37,6 +37,8 @@ export interface ReviewResult {
 export interface ReviewOptions {
   progress?: Progress;
   comment?: Omit<CommentOptions, 'marker'>;
+  /** Rewrites the finished report before it is rendered and written (the action scrubs it). */
+  prepare?: (report: Report) => Report;
 }
 
 /** The endpoint as shown in reports: no credentials, no query string. */
@@ -183,7 +185,7 @@ export async function runReview(
         : { timings: { llmMs: 0, executeMs: 0 }, incomplete: null, sandbox: null };
 
     const functions = states.map((state) => functionReport(state, `tests/${state.fileName}`));
-    const report: Report = {
+    const finished: Report = {
       version: 1,
       base: changes.base,
       head: changes.head,
@@ -199,6 +201,7 @@ export async function runReview(
       ...(outcome.sandbox ? { sandbox: outcome.sandbox } : {}),
       incomplete: outcome.incomplete,
     };
+    const report = options.prepare ? options.prepare(finished) : finished;
     const outDir = path.resolve(settings.out);
     const comment = renderComment(report, options.comment);
     await writeReviewFiles(outDir, report, comment);
