@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChangedFunction } from '../src/changes/types.js';
-import { selectFunctions } from '../src/testgen/select.js';
+import { selectFunctions, unimportable } from '../src/testgen/select.js';
 
 function changed(file: string, module: string, qualname: string, lines: number): ChangedFunction {
   return {
@@ -53,6 +53,16 @@ describe('selectFunctions', () => {
         "pkg/class.py cannot be imported by name ('class' is not a Python identifier), so no test can import f",
         "2024/report.py cannot be imported by name ('2024' is not a Python identifier), so no test can import g",
       ],
+    );
+  });
+
+  it("follows Python's identifier rule (str.isidentifier), not letters and digits", () => {
+    // A macOS file name is NFD: 'i' and a combining diaeresis, which Python accepts.
+    assert.equal(unimportable(changed('pkg/nai\u0308ve.py', 'pkg.nai\u0308ve', 'f', 1)), null);
+    // A superscript two is a digit to Unicode, but no identifier character to Python.
+    assert.match(
+      unimportable(changed('pkg/x\u00b2.py', 'pkg.x\u00b2', 'f', 1)) ?? '',
+      /'x\u00b2' is not a Python identifier/,
     );
   });
 });

@@ -50890,9 +50890,10 @@ async function deepen(rounds, states, maxRetries) {
 var KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" ")
 );
+var IDENTIFIER = new RegExp("^[\\p{XID_Start}_]\\p{XID_Continue}*$", "u");
 function unimportable(fn) {
   const parts = fn.module.split(".");
-  const bad = parts.find((part) => !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(part) || KEYWORDS.has(part));
+  const bad = parts.find((part) => !IDENTIFIER.test(part) || KEYWORDS.has(part));
   if (bad === void 0) return null;
   const what = bad === "" ? "it has no module name" : `'${bad}' is not a Python identifier`;
   return `${fn.file} cannot be imported by name (${what}), so no test can import ${fn.qualname}`;

@@ -9,13 +9,16 @@ const KEYWORDS = new Set(
   ).split(' '),
 );
 
+const IDENTIFIER = /^[\p{XID_Start}_]\p{XID_Continue}*$/u;
+
 /**
  * Why a test cannot import the function's module by name (`scripts/build-docs.py`), or null.
  * Such files are still reported by `changes`; reviewing them would only waste model requests.
  */
 export function unimportable(fn: ChangedFunction): string | null {
   const parts = fn.module.split('.');
-  const bad = parts.find((part) => !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(part) || KEYWORDS.has(part));
+  // Python's identifier rule (str.isidentifier): XID_Start or '_', then XID_Continue.
+  const bad = parts.find((part) => !IDENTIFIER.test(part) || KEYWORDS.has(part));
   if (bad === undefined) return null;
   const what = bad === '' ? 'it has no module name' : `'${bad}' is not a Python identifier`;
   return `${fn.file} cannot be imported by name (${what}), so no test can import ${fn.qualname}`;
