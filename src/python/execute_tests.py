@@ -278,8 +278,8 @@ class Supervisor:
         workers = 1 if self.serial else int(self.request["options"].get("workers") or _cpus())
         pending = [Share(i, files) for i, files in enumerate(shares(valid, weights, workers))
                    if not self.report_only]
-        for share in pending:  # what an earlier attempt finished is done already
-            share.done = {i for i in self.ledger.skip if i.split("::", 1)[0] in share.files}
+        for share in pending:  # what an earlier attempt finished (resume()) is done already
+            share.done = {i for i in self.ledger.records if i.split("::", 1)[0] in share.files}
         while True:
             now = time.monotonic()
             if now >= self.budget_end and not self.budget_spent:
