@@ -24,8 +24,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import sandbox_landlock
 from sandbox_linux import (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, Isolation,  # noqa: F401
-                           _prctl, enter_namespaces, landlock_abi, mount_private_proc,
-                           probe_isolation)
+                           _prctl, enter_namespaces, mount_private_proc, probe_isolation)
 from sandbox_tree import kill_tree, send_signal
 
 GIB = 1 << 30
