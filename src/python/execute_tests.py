@@ -211,7 +211,7 @@ class Supervisor:
         os.close(events_w)
         os.close(output_w)
         worker = Worker(share, contained, events_r, output_r, config["faultFile"],
-                        config["coverage"]["dataFile"], tag)
+                        config["coverage"]["dataFile"])
         worker.done_at_start = len(share.done)
         self.shares_started.add(share.index)
         self.coverage_files.append(worker.coverage_path)
