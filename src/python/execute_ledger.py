@@ -12,9 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from execute_workers import EXIT_GRACE_SEC, MAX_STRIKES, Share, TestRecord, Worker, status_text
 from semcoder_facts import Roots
-
-# semcoder_worker.py's exit code when its event descriptor was closed under it.
-EXIT_DESCRIPTORS = 71
+from semcoder_worker import EXIT_DESCRIPTORS
 
 
 class Ledger:
