@@ -16,7 +16,7 @@ import signal
 import sys
 
 from sandbox_process import _mirror, _reap_until, fork_tied
-from sandbox_tree import kill_strays, reap_all, send_signal
+from sandbox_tree import reap_all, send_signal
 
 
 def fork_keeper() -> None:
@@ -33,8 +33,7 @@ def fork_keeper() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, _: send_signal(supervisor, number))
     status = _reap_until(supervisor)  # and every orphan reparented here meanwhile
-    kill_strays(())
-    reap_all()
+    reap_all()  # kills and reaps what is left
     sys.stderr.flush()
     _mirror(status)
 

@@ -260,7 +260,7 @@ class Supervisor:
                 self.selector.unregister(fd)
                 os.close(fd)
         del self.workers[worker.contained.pid]
-        sandbox.kill_strays(self.workers.keys(), self.holders())
+        sandbox.kill_strays(self.holders())
 
     # -- main loop -----------------------------------------------------------------------
 

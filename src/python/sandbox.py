@@ -197,12 +197,12 @@ def run_contained(
         reap(known)
         if child.status is not None and not ready:
             # Descendants may hold the pipes open; they are killed below.
-            kill_strays(())
+            kill_strays()
             if time.monotonic() > deadline + 1:
                 break
     for fd in caps:
         os.close(fd)
-    kill_strays(())
+    kill_strays()
     out, err = caps[out_r], caps[err_r]
     return Completed(
         exit_code=child.exit_code,
