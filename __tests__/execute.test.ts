@@ -27,7 +27,7 @@ import {
 } from './support/execute-corpus.js';
 import { TestRepo } from './support/git-repo.js';
 import { testPython } from './support/python.js';
-import { containment, HostService, namespacesAvailable, survivors } from './support/sandbox.js';
+import { containment, HostService, survivors } from './support/sandbox.js';
 
 const SECRETS = {
   GITHUB_TOKEN: 'ghp_sekrit_github_token',
@@ -109,7 +109,7 @@ function hostileRun(
   files: (marker: string, contained: Containment) => CorpusFile[],
   landlock = true,
 ) {
-  const namespaces = isolation === 'auto' && namespacesAvailable();
+  const namespaces = isolation === 'auto' && KERNEL.namespaces;
   const contained: Containment = {
     landlock: landlock ? KERNEL.landlock : 0,
     privateProc: namespaces && KERNEL.privateProc,
@@ -165,7 +165,7 @@ function expectedIsolation(network: boolean, landlock: number) {
 }
 
 describe('executor: the hostile corpus, namespaces where the OS allows them', () => {
-  const namespaces = namespacesAvailable();
+  const namespaces = KERNEL.namespaces;
   const run = hostileRun('auto', (marker, contained) => [
     MIXED,
     KILLERS,

@@ -14,6 +14,7 @@ from execute_ledger import Ledger
 from execute_workers import Share, Worker
 from sandbox import Contained, Isolation
 from semcoder_facts import Roots
+from semcoder_worker import EXIT_DESCRIPTORS
 
 INVENTORY = {
     "test_a.py": {"file": "test_a.py", "syntaxError": None, "tests": ["test_1", "test_2"]},
@@ -152,7 +153,7 @@ def test_a_worker_whose_descriptors_a_test_closed_blames_that_test(ledger: Ledge
         {"e": "collected", "ids": ["test_a.py::test_1", "test_a.py::test_2"]},
         {"e": "start", "id": "test_a.py::test_1", "run": 0},
     ])
-    w.contained.status = 71 << 8  # semcoder_worker.EXIT_DESCRIPTORS: os.closerange(0, 1024)
+    w.contained.status = EXIT_DESCRIPTORS << 8  # the test did os.closerange(0, 1024)
     ledger.settle_exit(w, now=100.0)
     run = ledger.records["test_a.py::test_1"].runs[0]
     assert run["outcome"] == "died" and run["note"]["kind"] == "closed-descriptors"

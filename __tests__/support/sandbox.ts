@@ -5,30 +5,20 @@ import http from 'node:http';
 import { pythonHelpersDir } from '../../src/python-helpers.js';
 import { testPython } from './python.js';
 
-/** Whether this machine lets the sandbox make network and PID namespaces (root, or
- * unprivileged user namespaces); GitHub's Ubuntu runners do not. */
-export function namespacesAvailable(): boolean {
-  const output = execFileSync(
-    testPython(),
-    ['-c', 'import sandbox; print(sandbox.probe_isolation("auto").network)'],
-    { cwd: pythonHelpersDir, encoding: 'utf8' },
-  );
-  return output.trim() === 'namespace';
-}
-
-/** What the sandbox gets on this kernel: the Landlock ABI the executor applies (0: none),
- * and whether its PID namespaces have their own /proc. */
-export function containment(): { landlock: number; privateProc: boolean } {
-  const output = execFileSync(
-    testPython(),
-    [
-      '-c',
-      'import json, sandbox; print(json.dumps([sandbox.landlock_abi(), sandbox.probe_isolation("auto").private_proc]))',
-    ],
-    { cwd: pythonHelpersDir, encoding: 'utf8' },
-  );
-  const [landlock, privateProc] = JSON.parse(output) as [number, boolean];
-  return { landlock, privateProc };
+/** What the sandbox gets on this kernel, probed once: whether it may make network and PID
+ * namespaces (root, or unprivileged user namespaces; GitHub's Ubuntu runners do not), the
+ * Landlock ABI the executor applies (0: none), and whether its PID namespaces have their own
+ * /proc. */
+export function containment(): { namespaces: boolean; landlock: number; privateProc: boolean } {
+  const probe =
+    'import json, sandbox; best = sandbox.probe_isolation("auto"); ' +
+    'print(json.dumps([best.network == "namespace", sandbox.landlock_abi(), best.private_proc]))';
+  const output = execFileSync(testPython(), ['-c', probe], {
+    cwd: pythonHelpersDir,
+    encoding: 'utf8',
+  });
+  const [namespaces, landlock, privateProc] = JSON.parse(output) as [boolean, number, boolean];
+  return { namespaces, landlock, privateProc };
 }
 
 /** Pids of live processes whose command line contains `marker`. */

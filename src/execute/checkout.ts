@@ -47,13 +47,15 @@ export async function checkoutTree(repoDir: string, head: string, dest: string):
  */
 export async function gitDirs(repoDir: string): Promise<string[]> {
   const found = new Set([await realpath(repoDir)]);
-  for (const args of [['--show-toplevel'], ['--git-common-dir']]) {
-    try {
-      const dir = await git(repoDir, ['rev-parse', ...args]);
-      if (dir) found.add(await realpath(path.resolve(repoDir, dir)));
-    } catch {
-      // not a git checkout after all: the folder itself is what there is to hide
-    }
+  let dirs: string[] = [];
+  try {
+    dirs = (await git(repoDir, ['rev-parse', '--show-toplevel', '--git-common-dir'])).split('\n');
+  } catch {
+    // not a git work tree after all: the folder itself is what there is to hide
+  }
+  for (const dir of dirs.filter(Boolean)) {
+    const real = await realpath(path.resolve(repoDir, dir)).catch(() => null);
+    if (real) found.add(real);
   }
   return [...found];
 }

@@ -204,29 +204,23 @@ export class Executor {
     output: { expectedRuns: number; incomplete: string | null },
   ): TestResult {
     // Redacted before messages are built and capped: a cap must not cut a secret in half.
-    const verdict = classifyTest(redactStrings(facts, this.redact), {
+    const clean = redactStrings(facts, this.redact);
+    const verdict = classifyTest(clean, {
       target: target ?? { file: '', qualname: '', start: 0, end: 0 },
       expectedRuns: output.expectedRuns,
       incomplete: output.incomplete,
     });
-    const redact = (text: string) => this.redact(text);
     const result: TestResult = {
       functionId,
-      file: facts.file,
-      name: facts.name,
-      nodeid: facts.nodeid,
+      file: clean.file,
+      name: clean.name,
+      nodeid: clean.nodeid,
       outcome: verdict.outcome,
-      message: redact(verdict.message),
+      message: verdict.message,
       durationMs: Math.round(verdict.durationMs * 1000) / 1000,
     };
-    if (verdict.assertion) {
-      result.assertion = Object.fromEntries(
-        Object.entries(verdict.assertion).map(([k, v]) => [k, redact(v)]),
-      );
-    }
-    if (verdict.exception) {
-      result.exception = { ...verdict.exception, message: redact(verdict.exception.message) };
-    }
+    if (verdict.assertion) result.assertion = verdict.assertion;
+    if (verdict.exception) result.exception = verdict.exception;
     if (verdict.notRun) result.notRun = true;
     return result;
   }

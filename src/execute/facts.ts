@@ -141,15 +141,21 @@ export interface SupervisorOutput {
   durationMs: number;
 }
 
-/**
- * Parses one report line of the supervisor. The supervisor is our own code, but it runs
- * with the user's interpreter next to untrusted tests: check the shape before trusting it.
- */
+/** Parses one report line of the supervisor and checks its shape (checkSupervisorOutput). */
 export function parseSupervisorOutput(line: string): SupervisorOutput {
-  const value = JSON.parse(line) as Partial<SupervisorOutput>;
+  return checkSupervisorOutput(JSON.parse(line), line);
+}
+
+/**
+ * Checks an already parsed report line of the supervisor (`line` is only quoted in errors).
+ * The supervisor is our own code, but it runs with the user's interpreter next to untrusted
+ * tests: check the shape before trusting it.
+ */
+export function checkSupervisorOutput(parsed: unknown, line: string): SupervisorOutput {
+  const value = parsed as Partial<SupervisorOutput> | null;
   const problem = (what: string) =>
     new Error(`the test supervisor's report ${what}: ${line.slice(0, 200)}`);
-  if (!Array.isArray(value.tests) || typeof value.coverage !== 'object' || !value.isolation) {
+  if (!Array.isArray(value?.tests) || typeof value.coverage !== 'object' || !value.isolation) {
     throw problem('lacks tests, coverage or isolation');
   }
   for (const test of value.tests) checkTestFacts(test, problem);
@@ -157,7 +163,7 @@ export function parseSupervisorOutput(line: string): SupervisorOutput {
 }
 
 /** Throws problem(...) unless `test` has the shape of TestFacts. */
-export function checkTestFacts(test: TestFacts, problem: (what: string) => Error): void {
+function checkTestFacts(test: TestFacts, problem: (what: string) => Error): void {
   if (typeof test?.nodeid !== 'string' || !Array.isArray(test.runs)) {
     throw problem('has a test without a node id or runs');
   }

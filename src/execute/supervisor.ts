@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { pythonHelper } from '../python-helpers.js';
-import { parseSupervisorOutput, type SupervisorOutput } from './facts.js';
+import { checkSupervisorOutput, type SupervisorOutput } from './facts.js';
 import type { TargetFunction } from './types.js';
 
 export interface SupervisorRequest {
@@ -138,28 +138,36 @@ export class Supervisor {
   private onLine(line: string): void {
     const pending = this.pending;
     if (!pending || !line.trim()) return;
+    let message: unknown;
+    let isJson = true;
     try {
-      const message = JSON.parse(line) as { progress?: unknown };
-      if (message.progress !== undefined) {
-        if (message.progress === 'begin') pending.began = true;
-        return;
-      }
+      message = JSON.parse(line);
     } catch {
-      // not progress: the report below says what is wrong with it
+      isJson = false;
+    }
+    const fields = (typeof message === 'object' && message !== null ? message : {}) as {
+      progress?: unknown;
+      error?: string;
+      trace?: string;
+    };
+    if (fields.progress !== undefined) {
+      if (fields.progress === 'begin') pending.began = true;
+      return;
     }
     this.pending = null;
     clearTimeout(pending.watchdog);
-    try {
-      const failure = JSON.parse(line) as { error?: string; trace?: string };
-      if (failure.error) {
-        pending.reject(new Error(`the test supervisor failed: ${failure.error}\n${failure.trace}`));
-      } else pending.resolve(parseSupervisorOutput(line));
-    } catch (error) {
+    if (!isJson) {
       pending.reject(
-        error instanceof SyntaxError
-          ? new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`)
-          : (error as Error),
+        new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`),
       );
+    } else if (fields.error) {
+      pending.reject(new Error(`the test supervisor failed: ${fields.error}\n${fields.trace}`));
+    } else {
+      try {
+        pending.resolve(checkSupervisorOutput(message, line));
+      } catch (error) {
+        pending.reject(error as Error);
+      }
     }
   }
 
