@@ -49507,12 +49507,14 @@ async function checkoutTree(repoDir, head, dest) {
 }
 async function gitDirs(repoDir) {
   const found = /* @__PURE__ */ new Set([await realpath(repoDir)]);
-  for (const args of [["--show-toplevel"], ["--git-common-dir"]]) {
-    try {
-      const dir = await git(repoDir, ["rev-parse", ...args]);
-      if (dir) found.add(await realpath(path9.resolve(repoDir, dir)));
-    } catch {
-    }
+  let dirs = [];
+  try {
+    dirs = (await git(repoDir, ["rev-parse", "--show-toplevel", "--git-common-dir"])).split("\n");
+  } catch {
+  }
+  for (const dir of dirs.filter(Boolean)) {
+    const real = await realpath(path9.resolve(repoDir, dir)).catch(() => null);
+    if (real) found.add(real);
   }
   return [...found];
 }
@@ -49819,10 +49821,10 @@ var RUN_OUTCOMES = [
   "collect-error",
   "invalid"
 ];
-function parseSupervisorOutput(line) {
-  const value = JSON.parse(line);
+function checkSupervisorOutput(parsed2, line) {
+  const value = parsed2;
   const problem = (what) => new Error(`the test supervisor's report ${what}: ${line.slice(0, 200)}`);
-  if (!Array.isArray(value.tests) || typeof value.coverage !== "object" || !value.isolation) {
+  if (!Array.isArray(value?.tests) || typeof value.coverage !== "object" || !value.isolation) {
     throw problem("lacks tests, coverage or isolation");
   }
   for (const test of value.tests) checkTestFacts(test, problem);
@@ -49923,26 +49925,33 @@ var Supervisor = class {
   onLine(line) {
     const pending = this.pending;
     if (!pending || !line.trim()) return;
+    let message;
+    let isJson = true;
     try {
-      const message = JSON.parse(line);
-      if (message.progress !== void 0) {
-        if (message.progress === "begin") pending.began = true;
-        return;
-      }
+      message = JSON.parse(line);
     } catch {
+      isJson = false;
+    }
+    const fields = typeof message === "object" && message !== null ? message : {};
+    if (fields.progress !== void 0) {
+      if (fields.progress === "begin") pending.began = true;
+      return;
     }
     this.pending = null;
     clearTimeout(pending.watchdog);
-    try {
-      const failure2 = JSON.parse(line);
-      if (failure2.error) {
-        pending.reject(new Error(`the test supervisor failed: ${failure2.error}
-${failure2.trace}`));
-      } else pending.resolve(parseSupervisorOutput(line));
-    } catch (error62) {
+    if (!isJson) {
       pending.reject(
-        error62 instanceof SyntaxError ? new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`) : error62
+        new Error(`the test supervisor wrote a report that is not JSON: ${line.slice(0, 200)}`)
       );
+    } else if (fields.error) {
+      pending.reject(new Error(`the test supervisor failed: ${fields.error}
+${fields.trace}`));
+    } else {
+      try {
+        pending.resolve(checkSupervisorOutput(message, line));
+      } catch (error62) {
+        pending.reject(error62);
+      }
     }
   }
   onExit(how, status4) {
@@ -50146,29 +50155,23 @@ var Executor = class _Executor {
     };
   }
   result(facts, functionId, target2, output2) {
-    const verdict = classifyTest(redactStrings(facts, this.redact), {
+    const clean = redactStrings(facts, this.redact);
+    const verdict = classifyTest(clean, {
       target: target2 ?? { file: "", qualname: "", start: 0, end: 0 },
       expectedRuns: output2.expectedRuns,
       incomplete: output2.incomplete
     });
-    const redact = (text2) => this.redact(text2);
     const result = {
       functionId,
-      file: facts.file,
-      name: facts.name,
-      nodeid: facts.nodeid,
+      file: clean.file,
+      name: clean.name,
+      nodeid: clean.nodeid,
       outcome: verdict.outcome,
-      message: redact(verdict.message),
+      message: verdict.message,
       durationMs: Math.round(verdict.durationMs * 1e3) / 1e3
     };
-    if (verdict.assertion) {
-      result.assertion = Object.fromEntries(
-        Object.entries(verdict.assertion).map(([k2, v]) => [k2, redact(v)])
-      );
-    }
-    if (verdict.exception) {
-      result.exception = { ...verdict.exception, message: redact(verdict.exception.message) };
-    }
+    if (verdict.assertion) result.assertion = verdict.assertion;
+    if (verdict.exception) result.exception = verdict.exception;
     if (verdict.notRun) result.notRun = true;
     return result;
   }

@@ -15,19 +15,14 @@ import os
 import signal
 import sys
 
-from sandbox_linux import PR_SET_PDEATHSIG, _prctl
-from sandbox_process import _mirror, _reap_until
-from sandbox_tree import kill_strays, reap_all, send_signal
+from sandbox_process import _mirror, _reap_until, fork_tied
+from sandbox_tree import reap_all, send_signal
 
 
 def fork_keeper() -> None:
     """Returns in the supervisor; the keeper (this process so far) never returns."""
-    keeper = os.getpid()
-    supervisor = os.fork()
+    supervisor = fork_tied(1)  # dies with the keeper
     if supervisor == 0:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the keeper
-        if os.getppid() != keeper:
-            os._exit(1)
         return
     # The protocol is the supervisor's: without our copies, its death closes the pipes.
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -38,8 +33,7 @@ def fork_keeper() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda number, _: send_signal(supervisor, number))
     status = _reap_until(supervisor)  # and every orphan reparented here meanwhile
-    kill_strays(())
-    reap_all()
+    reap_all()  # kills and reaps what is left
     sys.stderr.flush()
     _mirror(status)
 

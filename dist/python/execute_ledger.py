@@ -8,19 +8,16 @@ on a share whose workers keep dying without a culprit, and lists the tests that 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from execute_workers import EXIT_GRACE_SEC, MAX_STRIKES, Share, TestRecord, Worker, status_text
 from semcoder_facts import Roots
-
-# semcoder_worker.py's exit code when its event descriptor was closed under it.
-EXIT_DESCRIPTORS = 71
+from semcoder_worker import EXIT_DESCRIPTORS
 
 
 class Ledger:
     def __init__(self, inventory: Dict[str, Dict[str, Any]], reruns: int, timeout: float,
-                 roots: Roots, on_done: Optional[Callable[[TestRecord], None]] = None,
-                 skip: Optional[Set[str]] = None) -> None:
+                 roots: Roots, on_done: Optional[Callable[[TestRecord], None]] = None) -> None:
         self.inventory = inventory
         self.reruns = reruns
         self.timeout = timeout
@@ -28,12 +25,10 @@ class Ledger:
         self.records: Dict[str, TestRecord] = {}
         # Called once per test whose record is final (the supervisor streams it).
         self.on_done = on_done
-        # Tests an earlier attempt of the run finished: neither run nor reported here.
-        self.skip = skip or set()
 
     def finish(self, share: Share, nodeid: str) -> None:
         share.done.add(nodeid)
-        if self.on_done is not None and nodeid in self.records:
+        if self.on_done is not None:
             self.on_done(self.records[nodeid])
 
     def record(self, nodeid: str) -> TestRecord:
@@ -90,7 +85,7 @@ class Ledger:
         known = [i for i in share.collected or [] if i.split("::", 1)[0] == file]
         names = known or [f"{file}::{n}" for n in self.inventory[file]["tests"]] or [file]
         for nodeid in names:
-            if nodeid not in share.done and nodeid not in self.skip:
+            if nodeid not in share.done:
                 self.record(nodeid).runs.append(dict(run))
                 self.finish(share, nodeid)
 
@@ -159,8 +154,7 @@ class Ledger:
                     nodeid = f"{file}::{name}"
                     if not any(n == nodeid or n.startswith(nodeid + "[") for n in self.records):
                         self.record(nodeid)
-            elif not any(r.file == file for r in self.records.values()) and \
-                    not any(nodeid.split("::", 1)[0] == file for nodeid in self.skip):
+            elif not any(r.file == file for r in self.records.values()):
                 for name in info["tests"]:
                     self.record(f"{file}::{name}")
         missing = 0

@@ -60,7 +60,6 @@ def resume(ledger: Ledger, journal: RecordsJournal, control: str, attempt: int,
     for record in blamed:
         ledger.records[record.nodeid] = record
         journal.write(record)
-    ledger.skip = set(finished) | {r.nodeid for r in blamed}
     return unsure
 
 

@@ -211,7 +211,7 @@ class Supervisor:
         os.close(events_w)
         os.close(output_w)
         worker = Worker(share, contained, events_r, output_r, config["faultFile"],
-                        config["coverage"]["dataFile"], tag)
+                        config["coverage"]["dataFile"])
         worker.done_at_start = len(share.done)
         self.shares_started.add(share.index)
         self.coverage_files.append(worker.coverage_path)
@@ -260,7 +260,7 @@ class Supervisor:
                 self.selector.unregister(fd)
                 os.close(fd)
         del self.workers[worker.contained.pid]
-        sandbox.kill_strays(self.workers.keys(), self.holders())
+        sandbox.kill_strays(self.holders())
 
     # -- main loop -----------------------------------------------------------------------
 
@@ -278,8 +278,8 @@ class Supervisor:
         workers = 1 if self.serial else int(self.request["options"].get("workers") or _cpus())
         pending = [Share(i, files) for i, files in enumerate(shares(valid, weights, workers))
                    if not self.report_only]
-        for share in pending:  # what an earlier attempt finished is done already
-            share.done = {i for i in self.ledger.skip if i.split("::", 1)[0] in share.files}
+        for share in pending:  # what an earlier attempt finished (resume()) is done already
+            share.done = {i for i in self.ledger.records if i.split("::", 1)[0] in share.files}
         while True:
             now = time.monotonic()
             if now >= self.budget_end and not self.budget_spent:

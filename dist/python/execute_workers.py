@@ -104,9 +104,8 @@ class Share:
 
 class Worker:
     def __init__(self, share: Share, contained: Contained, events_fd: int, output_fd: int,
-                 fault_path: str, coverage_path: str, tag: str = "") -> None:
+                 fault_path: str, coverage_path: str) -> None:
         now = time.monotonic()
-        self.tag = tag  # attempt-share-generation: names its files in control/
         self.share = share
         self.contained = contained
         self.events_fd = events_fd

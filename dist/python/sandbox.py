@@ -50,8 +50,9 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, Mapping, Optional, Sequence
 
 import sandbox_landlock
+from sandbox_landlock import abi as landlock_abi  # noqa: F401
 from sandbox_process import (GIB, MIB, Contained, Isolation, Limits,  # noqa: F401
-                             become_subreaper, landlock_abi, probe_isolation, spawn)
+                             become_subreaper, probe_isolation, spawn)
 from sandbox_tree import descendants, kill_strays, kill_tree, reap, reap_all  # noqa: F401
 
 GUARD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_site")
@@ -196,12 +197,12 @@ def run_contained(
         reap(known)
         if child.status is not None and not ready:
             # Descendants may hold the pipes open; they are killed below.
-            kill_strays(())
+            kill_strays()
             if time.monotonic() > deadline + 1:
                 break
     for fd in caps:
         os.close(fd)
-    kill_strays(())
+    kill_strays()
     out, err = caps[out_r], caps[err_r]
     return Completed(
         exit_code=child.exit_code,

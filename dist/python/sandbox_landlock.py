@@ -30,13 +30,13 @@ cannot shadow a module of the code under test.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import glob
 import os
 import stat
-import sys
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
+
+from sandbox_linux import _c
 
 # include/uapi/linux/landlock.h; the system call numbers are the same on every architecture.
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
@@ -76,17 +76,6 @@ class _RulesetAttr(ctypes.Structure):
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-_libc: Optional[ctypes.CDLL] = None
-
-
-def _c() -> Optional[ctypes.CDLL]:
-    global _libc
-    if _libc is None and sys.platform.startswith("linux"):
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        _libc.syscall.restype = ctypes.c_long
-    return _libc
 
 
 def abi() -> int:

@@ -1,7 +1,7 @@
 """The Linux side of the sandbox: system calls through ctypes (prctl, unshare, mount;
 os.unshare is Python 3.12+), the namespaces a contained process may get, and how to probe
 which ones this machine allows. Elsewhere `probe_isolation` returns process groups only.
-Used by sandbox_process.py; no JSON input or output.
+Used by sandbox_process.py (sandbox_landlock.py shares its libc); no JSON input or output.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import struct
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional
-
-import sandbox_landlock
 
 # Linux constants (include/uapi/linux/sched.h, prctl.h, sockios.h, if.h).
 CLONE_NEWNS = 0x00020000
@@ -39,7 +37,7 @@ class Isolation:
     # The PID namespace gets its own /proc (a mount namespace where the kernel allows one).
     private_proc: bool = False
     # Landlock ABI applied to processes spawned with rules (0: none). Set by the caller,
-    # which decides whether to use it (landlock_abi() says what the kernel has).
+    # which decides whether to use it (sandbox_landlock.abi() says what the kernel has).
     landlock: int = 0
 
     @property
@@ -65,6 +63,7 @@ def _c() -> Optional[ctypes.CDLL]:
     global _libc
     if _libc is None and sys.platform.startswith("linux"):
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _libc.syscall.restype = ctypes.c_long  # Landlock's system calls (sandbox_landlock.py)
     return _libc
 
 
@@ -163,8 +162,3 @@ def _try_in_fork(attempt: Callable[[], None]) -> bool:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-
-
-def landlock_abi() -> int:
-    """The Landlock ABI this kernel offers (0: none); see sandbox_landlock.py."""
-    return sandbox_landlock.abi()

@@ -24,8 +24,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import sandbox_landlock
 from sandbox_linux import (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, Isolation,  # noqa: F401
-                           _prctl, enter_namespaces, landlock_abi, mount_private_proc,
-                           probe_isolation)
+                           _prctl, enter_namespaces, mount_private_proc, probe_isolation)
 from sandbox_tree import kill_tree, send_signal
 
 GIB = 1 << 30
@@ -132,16 +131,12 @@ def spawn(
         plan.argv = list(argv)
         plan.env = {os.fsencode(k): os.fsencode(v) for k, v in env.items()}
     keep = [stdout_fd, stderr_fd, *pass_fds] + ([stdin_fd] if stdin_fd is not None else [])
-    parent = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    pid = fork_tied(127)
     if pid == 0:
         try:
             _reset_signals()
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != parent:
-                os._exit(127)
             plan.stdio = _stdio(stdin_fd, stdout_fd, stderr_fd)
             if isolation.namespaces:
                 _hold_namespace(plan, keep, isolation)
@@ -153,6 +148,18 @@ def spawn(
     return Contained(pid, isolation)
 
 
+def fork_tied(exit_code: int) -> int:
+    """os.fork() for a child that dies with this process (PDEATHSIG), or exits with
+    `exit_code` at once when this process ended before the child could arrange that."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(exit_code)
+    return pid
+
+
 def _stdio(stdin_fd: Optional[int], stdout_fd: int, stderr_fd: int) -> List[int]:
     if stdin_fd is None:
         stdin_fd = os.open(os.devnull, os.O_RDONLY)
@@ -162,16 +169,7 @@ def _stdio(stdin_fd: Optional[int], stdout_fd: int, stderr_fd: int) -> List[int]
 def _hold(plan: _Plan, keep: List[int]) -> None:
     """The holder without namespaces: forks the process, mirrors its status."""
     _close_other_fds(keep + plan.stdio)
-    holder = os.getpid()
-    child = os.fork()
-    if child == 0:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the holder
-        if os.getppid() != holder:
-            os._exit(127)
-        _become(plan)
-    for fd in set(plan.stdio + list(plan.pass_fds)):
-        _close_quietly(fd)
-    _mirror(_reap_until(child))
+    _mirror(_run_and_reap(plan))
 
 
 def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
@@ -186,13 +184,7 @@ def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if isolation.private_proc:
             mount_private_proc()
-        child = os.fork()
-        if child == 0:
-            os.close(status_w)
-            _become(plan)
-        for fd in set(plan.stdio + list(plan.pass_fds)):
-            _close_quietly(fd)
-        status = _reap_until(child)
+        status = _run_and_reap(plan, child_closes=[status_w])
         os.write(status_w, struct.pack("i", status))
         os._exit(0)  # takes every process left in the namespace down with it
     os.close(status_w)
@@ -203,6 +195,20 @@ def _hold_namespace(plan: _Plan, keep: List[int], isolation: Isolation) -> None:
     if len(data) != 4:
         os._exit(125)
     _mirror(struct.unpack("i", data)[0])
+
+
+def _run_and_reap(plan: _Plan, child_closes: Sequence[int] = ()) -> int:
+    """Forks the contained process (it dies with this one; it closes `child_closes`),
+    closes this side's copies of its descriptors, then reaps every orphan until it has
+    exited. Returns its wait status."""
+    child = fork_tied(127)
+    if child == 0:
+        for fd in child_closes:
+            os.close(fd)
+        _become(plan)
+    for fd in set(plan.stdio + list(plan.pass_fds)):
+        _close_quietly(fd)
+    return _reap_until(child)
 
 
 def _reap_until(child: int) -> int:

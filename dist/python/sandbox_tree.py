@@ -100,11 +100,11 @@ def kill_tree(roots: Sequence[int]) -> None:
             return
 
 
-def kill_strays(keep: Iterable[int], known: Optional[Dict[int, "Contained"]] = None) -> int:
+def kill_strays(keep: Optional[Dict[int, "Contained"]] = None) -> int:
     """Kills our children that are not in `keep` (orphans reparented to us), and their trees.
-    Reaps what exited meanwhile; a child in `known` gets its status recorded (a kept child
+    Reaps what exited meanwhile; a child in `keep` gets its status recorded (a kept child
     that exits now must not be reaped unseen: its caller would wait for it forever)."""
-    keep = set(keep)
+    keep = keep or {}
     killed = 0
     for _ in range(50):
         mine = os.getpid()
@@ -113,7 +113,7 @@ def kill_strays(keep: Iterable[int], known: Optional[Dict[int, "Contained"]] = N
             break
         kill_tree(strays)
         killed += len(strays)
-        reap(known)
+        reap(keep)
     return killed
 
 
@@ -136,7 +136,7 @@ def reap_all(deadline_sec: float = 5.0) -> None:
     """Kills and reaps every remaining descendant (used when a run ends)."""
     end = time.monotonic() + deadline_sec
     while time.monotonic() < end:
-        kill_strays(())
+        kill_strays()
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:

@@ -142,9 +142,6 @@ def install_death_notes(emit: Callable[[Dict[str, Any]], None], roots: facts.Roo
         emit({"e": event, "kind": kind, "detail": detail,
               "frames": facts.frames_from(stack, roots)})
 
-    def signalled(kind: str, detail: str) -> None:
-        note(kind, detail, "signal")
-
     def exit_(code: int) -> None:
         note("os._exit", f"os._exit({code})")
         real_exit(code)
@@ -163,7 +160,7 @@ def install_death_notes(emit: Callable[[Dict[str, Any]], None], roots: facts.Roo
             elif pid > 0:
                 # Not a death note (the process lives on): only what the worker's journal
                 # keeps, to tell which test killed the supervisor.
-                signalled("os.kill", f"os.kill({pid}, {signal.Signals(sig).name})")
+                note("os.kill", f"os.kill({pid}, {signal.Signals(sig).name})", "signal")
         _real_kill(pid, sig)
 
     def killpg(pgid: int, sig: int) -> None:

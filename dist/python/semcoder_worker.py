@@ -51,7 +51,7 @@ from semcoder_state import (ProcessState, arm_faulthandler, fault_offset, instal
                             real_exit)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXIT_DESCRIPTORS = 71
+EXIT_DESCRIPTORS = 71  # execute_ledger.py tells this death by it
 GUARD_DIR = os.path.join(HERE, "sandbox_site")
 # The supervisor's modules: gone from a forked worker, so none can shadow a user's module.
 SUPERVISOR_MODULES = ("sandbox", "sandbox_process", "sandbox_tree", "sandbox_landlock",
