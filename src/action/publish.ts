@@ -9,8 +9,13 @@ import {
   type PullRequestInfo,
 } from '../github/pull-request.js';
 import { upsertStickyComment } from '../github/sticky-comment.js';
-import { MAX_SUMMARY_BYTES, writeJobSummary } from '../github/summary.js';
-import { FALLBACK_COMMENT_CHARS, GITHUB_COMMENT_LIMIT, renderComment } from '../report/comment.js';
+import { writeJobSummary } from '../github/summary.js';
+import {
+  FALLBACK_COMMENT_CHARS,
+  GITHUB_COMMENT_LIMIT,
+  renderComment,
+  SUMMARY_CHARS,
+} from '../report/comment.js';
 import { headline } from '../report/fail-on.js';
 import type { RunPlan } from './events.js';
 import { secretValues, type ActionInputs } from './inputs.js';
@@ -122,7 +127,7 @@ export function renderPublished(
   return {
     body: render(GITHUB_COMMENT_LIMIT, true),
     fallbackBody: render(FALLBACK_COMMENT_CHARS, true),
-    summary: render(MAX_SUMMARY_BYTES, false),
+    summary: render(SUMMARY_CHARS, false),
   };
 }
 

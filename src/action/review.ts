@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import type { GitHub } from '../github/octokit.js';
 import type { InlineComment } from '../github/inline-review.js';
-import { FALLBACK_COMMENT_CHARS, renderComment } from '../report/comment.js';
+import { FALLBACK_COMMENT_CHARS, renderComment, SUMMARY_CHARS } from '../report/comment.js';
 import { codeSpan } from '../report/markdown.js';
 import type { Report } from '../report/types.js';
 import {
@@ -20,9 +20,6 @@ import { publishReview } from './publish-review.js';
 import type { ReviewTarget } from './review-target.js';
 import { redactDeep } from './secrets.js';
 import { reportInActionTerms } from './terms.js';
-
-/** GitHub keeps at most 1 MiB of job summary per step. */
-const SUMMARY_CHARS = 1_000_000;
 
 /** The run's page, where the job summary is shown. */
 export function runUrl(env: NodeJS.ProcessEnv): string | undefined {

@@ -19,6 +19,13 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 /** A budget GitHub accepts when it refuses the full comment as too long: summary and likely bugs. */
 export const FALLBACK_COMMENT_CHARS = 20_000;
 
+/**
+ * The full report as a job summary, for review and publish mode alike. GitHub keeps at most
+ * 1 MiB (bytes) per step: the renderer shortens in its order (test bodies first), and the byte
+ * cap of writeJobSummary cuts what multi-byte text still makes too long.
+ */
+export const SUMMARY_CHARS = 1_000_000;
+
 export interface CommentOptions {
   /** Link to the job summary holding the full report. */
   summaryUrl?: string;
