@@ -158,7 +158,12 @@ export function chartedRuns(runs: readonly HistoryEntry[], suite: BenchSuite): C
 export function trendChart(runs: readonly HistoryEntry[], suite: BenchSuite): string | null {
   const spec = CHARTS[suite];
   const shown = chartedRuns(runs, suite)?.shown ?? [];
-  if (!spec || shown.length === 0) return null;
+  return spec ? renderChart(spec, shown) : null;
+}
+
+/** The Mermaid xychart of the given runs (chartedRuns' pick); null when there is none. */
+function renderChart(spec: ChartSpec, shown: readonly HistoryEntry[]): string | null {
+  if (shown.length === 0) return null;
   const labels = runLabels(shown).map((label) => `"${label}"`);
   const series = (pick: (run: HistoryEntry) => number | null) =>
     `[${shown.map((run) => round1(100 * pick(run)!)).join(', ')}]`;
@@ -187,13 +192,14 @@ export function trendSection(
 ): string | null {
   const charted = history ? chartedRuns(history, suite) : null;
   if (!charted) return null;
-  const chart = trendChart(history!, suite);
+  const spec = CHARTS[suite]!;
   const shown = charted.shown;
+  const chart = renderChart(spec, shown);
   const axis =
     shown.length > 0
       ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural(shown.length, 'run')} from ${shown[0]!.date.slice(0, 10)} to ${shown.at(-1)!.date.slice(0, 10)}, over the same dataset content and tasks as this run.`
       : 'No run to chart: this run measured none of the figures.';
-  const caption = [CHARTS[suite]!.legend, axis, ...charted.notes].join(' ');
+  const caption = [spec.legend, axis, ...charted.notes].join(' ');
   return chart ? `### Trend\n\n${chart}\n\n${caption}` : `### Trend\n\n${caption}`;
 }
 
