@@ -274,12 +274,18 @@ export function summaryHeader(title: string, run: RunIdentity, counted: string):
   ];
 }
 
-/** The note naming the shards a merge lacks, or null when it has them all. */
-export function missingShardsNote(merged: RunIdentity['merged']): string | null {
+/** The shards a merge lacks (1-based), or null when it has them all (or is not a merge). */
+export function missingShards(merged: RunIdentity['merged']): number[] | null {
   if (!merged || merged.shards.length >= merged.count) return null;
-  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
+  return Array.from({ length: merged.count }, (_, i) => i + 1).filter(
     (index) => !merged.shards.includes(index),
   );
+}
+
+/** The note naming the shards a merge lacks, or null when it has them all. */
+export function missingShardsNote(merged: RunIdentity['merged']): string | null {
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   return `Shards missing from this merge: ${missing.map((i) => `${i}/${merged.count}`).join(', ')}.`;
 }
 
@@ -288,14 +294,18 @@ export function missingShardsNote(merged: RunIdentity['merged']): string | null 
  * all (or is not a merge).
  */
 export function missingShardsWarning(merged: RunIdentity['merged']): string | null {
-  if (!merged || merged.shards.length >= merged.count) return null;
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   const name = (i: number) => `${i}/${merged.count}`;
-  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
-    (index) => !merged.shards.includes(index),
-  );
   const shards = (list: number[]) =>
     `${list.length === 1 ? 'shard' : 'shards'} ${list.map(name).join(', ')}`;
   return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+
+/** missingShardsWarning as a list for stderr: empty when the merge has every shard. */
+export function shardWarnings(merged: RunIdentity['merged']): string[] {
+  const warning = missingShardsWarning(merged);
+  return warning ? [warning] : [];
 }
 
 /**
@@ -315,9 +325,8 @@ export function missingTasksNote(results: SuiteResults): string | null {
 
 /** What the terminal should know besides the figures (stderr). */
 export function scopeWarnings(results: SuiteResults): string[] {
-  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
-    (line): line is string => line !== null,
-  );
+  const tasks = missingTasksNote(results);
+  return [...shardWarnings(results.merged), ...(tasks ? [tasks] : [])];
 }
 
 function notes(results: SuiteResults): string[] {
