@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
-import { DEFAULT_FETCH_TIMEOUT_MS, fetchCached, md5 } from './dataset-cache.js';
+import { fetchCached, md5 } from './dataset-cache.js';
 
 /**
  * Benchmark datasets from a path or an http(s) URL: `.jsonl`, `.jsonl.gz`, `.json` (an
@@ -238,7 +238,7 @@ export async function loadDataset<K extends DatasetKind>(
   const notices: string[] = [];
   if (isUrl(given)) {
     const fetched = await fetchCached(given, options.cacheDir, {
-      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      timeoutMs: options.fetchTimeoutMs,
       revalidate: !expectedMd5,
     });
     ({ file, bytes } = fetched);
