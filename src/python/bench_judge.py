@@ -1,11 +1,12 @@
 """Judges one sample of a batch from the frames its process wrote (bench_worker.py).
 
-Imported by bench_runner.py; no JSON input or output of its own. A sample's process hands over
-each output pickled; this module unpickles it as plain data only (no class or function is
-ever looked up, so nothing of the sample's runs here) and compares it with the expected output
-with EvalPlus's rules (bench_oracle.py). The sample's process never holds an expected output,
-so whatever it writes on its pipe is judged like any output: it passes only by returning the
-right ones. Its other frames (an exception, a timeout) can only make it fail.
+Imported by bench_runner.py, and by bench_evaluate.py for the status names; no JSON input or
+output of its own. A sample's process hands over each output pickled; this module unpickles it
+as plain data only (no class or function is ever looked up, so nothing of the sample's runs
+here) and compares it with the expected output with EvalPlus's rules (bench_oracle.py). The
+sample's process never holds an expected output, so whatever it writes on its pipe is judged
+like any output: it passes only by returning the right ones. Its other frames (an exception, a
+timeout) can only make it fail.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import bench_worker
-from bench_judge import ERROR, PASS, TIMEOUT, Judge  # noqa: F401 - bench_evaluate.py's too
+from bench_judge import Judge
 from bench_limits import KILL_GRACE, on_alarm, phase_budget, time_limits
 from bench_worker import LENGTH, PHASE_NAMES, STATUS
 
