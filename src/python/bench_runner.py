@@ -72,7 +72,7 @@ def plus_plan(task: Dict[str, Any], settings: Dict[str, Any]) -> Dict[str, Any]:
         limits = time_limits(data["times"], settings)
         skip = set(data.get("invalid", ())) if settings.get("dropInvalidInputs") else set()
         inputs = [[i, inp, limits[i]] for i, inp in enumerate(data["inputs"]) if i not in skip]
-        phases.append({"name": name, "budget": phase_budget(limits, settings), "inputs": inputs})
+        phases.append({"budget": phase_budget(limits, settings), "inputs": inputs})
     return {"mode": "plus", "entry_point": task["entry_point"], "phases": phases}
 
 
