@@ -1,6 +1,7 @@
 import { codeSpan, escapeText, plural, table } from '../report/markdown.js';
 import { renderGeneration } from './generation.js';
 import { comparable, type GateResult, type HistoryEntry } from './history.js';
+import { NOT_EVALUATED } from './results.js';
 import { SAMPLE_STATUSES, SUITE_TITLES, type BenchSuite, type SuiteResults } from './types.js';
 
 /**
@@ -317,7 +318,7 @@ export function missingTasksNote(results: SuiteResults): string | null {
   const missing = results.missingTasks.length;
   if (missing === 0) return null;
   const errors = results.skipped.filter(
-    (item) => item.taskId !== null && item.reason.startsWith('not evaluated:'),
+    (item) => item.taskId !== null && item.reason.startsWith(NOT_EVALUATED),
   ).length;
   const scope = results.tasks + missing + errors;
   return `${missing} of ${plural(scope, 'task')} had no sample and ${missing === 1 ? 'is' : 'are'} not counted: pass@k is over ${plural(results.tasks, 'task')}.`;
