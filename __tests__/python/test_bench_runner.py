@@ -55,10 +55,6 @@ def judge(frames: bytes, killed: bool = False, status: Optional[int] = 0) -> Dic
     return judged.verdict(killed, status)
 
 
-class Orderly:
-    """An OrderedDict is a dict to ==, but not plain data: pickled, it names its class."""
-
-
 @pytest.mark.parametrize(
     "frames, killed, status, expected",
     [

@@ -44,15 +44,11 @@ interface UrlEntry {
   /** The validators of the response that brought the blob (absent in older entries). */
   etag?: string | null;
   lastModified?: string | null;
-  /** When the server last confirmed the blob (a 304), or fetchedAt. */
-  checkedAt?: string;
 }
 
 export interface CachedDownload {
   file: string;
   bytes: Buffer;
-  /** Whether this call downloaded it (false: served from the cache). */
-  downloaded: boolean;
   /** What a person should know: the copy could not be revalidated, or it changed. */
   notice: string | null;
 }
@@ -77,6 +73,7 @@ function blobName(url: string): string {
 const pointerFile = (cacheDir: string, url: string) =>
   path.join(cacheDir, 'datasets', 'urls', `${sha256(url)}.json`);
 
+/** An older entry may carry keys no longer written (checkedAt): they are ignored. */
 async function fromCache(cacheDir: string, url: string): Promise<Cached | null> {
   try {
     const entry = JSON.parse(await readFile(pointerFile(cacheDir, url), 'utf8')) as UrlEntry;
@@ -119,7 +116,6 @@ function conditionalHeaders(entry: UrlEntry): Record<string, string> {
 const served = (cached: Cached, notice: string | null): CachedDownload => ({
   file: cached.file,
   bytes: cached.bytes,
-  downloaded: false,
   notice,
 });
 
@@ -148,10 +144,7 @@ export async function fetchCached(
       `Could not download the dataset ${url}: ${errorMessage(response)}. Check the URL and the network, or pass a local file with --dataset.`,
     );
   }
-  if (cached && response.status === 304) {
-    await writePointer(cacheDir, { ...cached.entry, checkedAt: new Date().toISOString() });
-    return served(cached, null);
-  }
+  if (cached && response.status === 304) return served(cached, null);
   if (!response.ok) {
     if (cached) {
       return served(
@@ -165,22 +158,23 @@ export async function fetchCached(
   }
   const bytes = Buffer.from(await response.arrayBuffer());
   const digest = sha256(bytes);
-  const blob = `${digest}-${blobName(url)}`;
+  // The same content as the cached copy (a server without validators, or new ones): the blob
+  // is already there; only the pointer's validators change.
+  const same = cached?.entry.sha256 === digest;
+  const blob = same ? cached.entry.blob : `${digest}-${blobName(url)}`;
   const file = path.join(cacheDir, 'datasets', 'blobs', blob);
-  await writeFileAtomic(file, bytes);
-  const now = new Date().toISOString();
+  if (!same) await writeFileAtomic(file, bytes);
   await writePointer(cacheDir, {
     url,
     sha256: digest,
     blob,
-    fetchedAt: now,
+    fetchedAt: new Date().toISOString(),
     etag: response.headers.get('etag'),
     lastModified: response.headers.get('last-modified'),
-    checkedAt: now,
   });
   const changed =
     cached && cached.entry.sha256 !== digest
       ? `The dataset ${url} changed since ${since}: downloaded again (sha256 ${digest.slice(0, 12)}…).`
       : null;
-  return { file, bytes, downloaded: true, notice: changed };
+  return { file, bytes, notice: changed };
 }

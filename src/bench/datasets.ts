@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../errors.js';
-import { DEFAULT_FETCH_TIMEOUT_MS, fetchCached, md5 } from './dataset-cache.js';
+import { fetchCached, md5 } from './dataset-cache.js';
 
 /**
  * Benchmark datasets from a path or an http(s) URL: `.jsonl`, `.jsonl.gz`, `.json` (an
@@ -124,8 +124,6 @@ export interface LoadedDataset<R> {
   records: R[];
   /** Records skipped (invalid or duplicate), one line each. */
   warnings: string[];
-  /** About a URL's cached copy: it could not be checked for changes, or it changed. */
-  notices: string[];
 }
 
 export interface LoadOptions {
@@ -136,7 +134,10 @@ export interface LoadOptions {
    */
   expectedMd5?: string | null;
   fetchTimeoutMs?: number;
-  /** Where the notices go as well (stderr for the CLI, the track's log). */
+  /**
+   * Where notices about a URL's cached copy go (it could not be checked for changes, or it
+   * changed): stderr for the CLI, the track's log.
+   */
   log?: (line: string) => void;
 }
 
@@ -235,17 +236,13 @@ export async function loadDataset<K extends DatasetKind>(
         : null;
   let file: string;
   let bytes: Buffer;
-  const notices: string[] = [];
   if (isUrl(given)) {
     const fetched = await fetchCached(given, options.cacheDir, {
-      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      timeoutMs: options.fetchTimeoutMs,
       revalidate: !expectedMd5,
     });
     ({ file, bytes } = fetched);
-    if (fetched.notice) {
-      notices.push(fetched.notice);
-      options.log?.(fetched.notice);
-    }
+    if (fetched.notice) options.log?.(fetched.notice);
   } else {
     file = path.resolve(given);
     try {
@@ -278,5 +275,5 @@ export async function loadDataset<K extends DatasetKind>(
     const first = warnings[0] ? ` First problem: ${warnings[0]}.` : '';
     throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first}`);
   }
-  return { kind, source: given, file, md5: decoded.md5, records, warnings, notices };
+  return { kind, source: given, file, md5: decoded.md5, records, warnings };
 }

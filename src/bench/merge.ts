@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { historyFigures } from './history.js';
 import type { TrackReport } from './report.js';
 import { mergeResults, suiteResultsSchema } from './results.js';
-import { missingShardsWarning, renderSummary, scopeWarnings, summaryLines } from './summary.js';
+import { renderSummary, scopeWarnings, shardWarnings, summaryLines } from './summary.js';
 import { mergeSwebenchResults, swebenchResultsSchema } from './swebench/results.js';
 import { swebenchReport, swebenchSummaryLines } from './swebench/summary.js';
 import { mergeTestgen, parseTestgenResults } from './testgen/merge.js';
@@ -67,7 +67,7 @@ const mergeTestgenRun: Merger = (parts, createdAt) => {
   );
   return {
     lines: testgenLines(results),
-    warnings: [missingShardsWarning(results.merged)].filter((w): w is string => w !== null),
+    warnings: shardWarnings(results.merged),
     report: {
       results,
       figures: testgenFigures(results),
@@ -83,7 +83,7 @@ const mergeSwebench: Merger = (parts, createdAt) => {
   );
   return {
     lines: swebenchSummaryLines(results),
-    warnings: [missingShardsWarning(results.merged)].filter((w): w is string => w !== null),
+    warnings: shardWarnings(results.merged),
     report: swebenchReport(results),
   };
 };

@@ -25,6 +25,9 @@ import {
 
 /** Builds `results.json` from the outcomes of an evaluation (pure). */
 
+/** How the skipped item of a task that could not be evaluated begins (summary.ts counts them). */
+export const NOT_EVALUATED = 'not evaluated:';
+
 export interface ResultsInput {
   suite: EvalSuite;
   dataset: { path: string; md5: string };
@@ -92,7 +95,7 @@ export function buildResults(input: ResultsInput): SuiteResults {
   const errors: SkippedItem[] = Object.entries(input.taskErrors).map(([taskId, reason]) => ({
     taskId,
     line: null,
-    reason: `not evaluated: ${reason}`,
+    reason: `${NOT_EVALUATED} ${reason}`,
   }));
   const missingTasks = input.scopeTasks.filter(
     (taskId) => !perTask.has(taskId) && !(taskId in input.taskErrors),

@@ -1,6 +1,7 @@
 import { codeSpan, escapeText, plural, table } from '../report/markdown.js';
 import { renderGeneration } from './generation.js';
 import { comparable, type GateResult, type HistoryEntry } from './history.js';
+import { NOT_EVALUATED } from './results.js';
 import { SAMPLE_STATUSES, SUITE_TITLES, type BenchSuite, type SuiteResults } from './types.js';
 
 /**
@@ -158,7 +159,12 @@ export function chartedRuns(runs: readonly HistoryEntry[], suite: BenchSuite): C
 export function trendChart(runs: readonly HistoryEntry[], suite: BenchSuite): string | null {
   const spec = CHARTS[suite];
   const shown = chartedRuns(runs, suite)?.shown ?? [];
-  if (!spec || shown.length === 0) return null;
+  return spec ? renderChart(spec, shown) : null;
+}
+
+/** The Mermaid xychart of the given runs (chartedRuns' pick); null when there is none. */
+function renderChart(spec: ChartSpec, shown: readonly HistoryEntry[]): string | null {
+  if (shown.length === 0) return null;
   const labels = runLabels(shown).map((label) => `"${label}"`);
   const series = (pick: (run: HistoryEntry) => number | null) =>
     `[${shown.map((run) => round1(100 * pick(run)!)).join(', ')}]`;
@@ -187,13 +193,14 @@ export function trendSection(
 ): string | null {
   const charted = history ? chartedRuns(history, suite) : null;
   if (!charted) return null;
-  const chart = trendChart(history!, suite);
+  const spec = CHARTS[suite]!;
   const shown = charted.shown;
+  const chart = renderChart(spec, shown);
   const axis =
     shown.length > 0
       ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural(shown.length, 'run')} from ${shown[0]!.date.slice(0, 10)} to ${shown.at(-1)!.date.slice(0, 10)}, over the same dataset content and tasks as this run.`
       : 'No run to chart: this run measured none of the figures.';
-  const caption = [CHARTS[suite]!.legend, axis, ...charted.notes].join(' ');
+  const caption = [spec.legend, axis, ...charted.notes].join(' ');
   return chart ? `### Trend\n\n${chart}\n\n${caption}` : `### Trend\n\n${caption}`;
 }
 
@@ -268,12 +275,18 @@ export function summaryHeader(title: string, run: RunIdentity, counted: string):
   ];
 }
 
-/** The note naming the shards a merge lacks, or null when it has them all. */
-export function missingShardsNote(merged: RunIdentity['merged']): string | null {
+/** The shards a merge lacks (1-based), or null when it has them all (or is not a merge). */
+export function missingShards(merged: RunIdentity['merged']): number[] | null {
   if (!merged || merged.shards.length >= merged.count) return null;
-  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
+  return Array.from({ length: merged.count }, (_, i) => i + 1).filter(
     (index) => !merged.shards.includes(index),
   );
+}
+
+/** The note naming the shards a merge lacks, or null when it has them all. */
+export function missingShardsNote(merged: RunIdentity['merged']): string | null {
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   return `Shards missing from this merge: ${missing.map((i) => `${i}/${merged.count}`).join(', ')}.`;
 }
 
@@ -282,14 +295,18 @@ export function missingShardsNote(merged: RunIdentity['merged']): string | null 
  * all (or is not a merge).
  */
 export function missingShardsWarning(merged: RunIdentity['merged']): string | null {
-  if (!merged || merged.shards.length >= merged.count) return null;
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   const name = (i: number) => `${i}/${merged.count}`;
-  const missing = Array.from({ length: merged.count }, (_, i) => i + 1).filter(
-    (index) => !merged.shards.includes(index),
-  );
   const shards = (list: number[]) =>
     `${list.length === 1 ? 'shard' : 'shards'} ${list.map(name).join(', ')}`;
   return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+
+/** missingShardsWarning as a list for stderr: empty when the merge has every shard. */
+export function shardWarnings(merged: RunIdentity['merged']): string[] {
+  const warning = missingShardsWarning(merged);
+  return warning ? [warning] : [];
 }
 
 /**
@@ -301,7 +318,7 @@ export function missingTasksNote(results: SuiteResults): string | null {
   const missing = results.missingTasks.length;
   if (missing === 0) return null;
   const errors = results.skipped.filter(
-    (item) => item.taskId !== null && item.reason.startsWith('not evaluated:'),
+    (item) => item.taskId !== null && item.reason.startsWith(NOT_EVALUATED),
   ).length;
   const scope = results.tasks + missing + errors;
   return `${missing} of ${plural(scope, 'task')} had no sample and ${missing === 1 ? 'is' : 'are'} not counted: pass@k is over ${plural(results.tasks, 'task')}.`;
@@ -309,9 +326,8 @@ export function missingTasksNote(results: SuiteResults): string | null {
 
 /** What the terminal should know besides the figures (stderr). */
 export function scopeWarnings(results: SuiteResults): string[] {
-  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
-    (line): line is string => line !== null,
-  );
+  const tasks = missingTasksNote(results);
+  return [...shardWarnings(results.merged), ...(tasks ? [tasks] : [])];
 }
 
 function notes(results: SuiteResults): string[] {
