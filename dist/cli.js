@@ -6199,7 +6199,6 @@ function conditionalHeaders(entry) {
 var served = (cached2, notice) => ({
   file: cached2.file,
   bytes: cached2.bytes,
-  downloaded: false,
   notice
 });
 async function fetchCached(url2, cacheDir, options = {}) {
@@ -6219,10 +6218,7 @@ async function fetchCached(url2, cacheDir, options = {}) {
       `Could not download the dataset ${url2}: ${errorMessage(response)}. Check the URL and the network, or pass a local file with --dataset.`
     );
   }
-  if (cached2 && response.status === 304) {
-    await writePointer(cacheDir, { ...cached2.entry, checkedAt: (/* @__PURE__ */ new Date()).toISOString() });
-    return served(cached2, null);
-  }
+  if (cached2 && response.status === 304) return served(cached2, null);
   if (!response.ok) {
     if (cached2) {
       return served(
@@ -6236,21 +6232,20 @@ async function fetchCached(url2, cacheDir, options = {}) {
   }
   const bytes = Buffer.from(await response.arrayBuffer());
   const digest = sha256(bytes);
-  const blob = `${digest}-${blobName(url2)}`;
+  const same = cached2?.entry.sha256 === digest;
+  const blob = same ? cached2.entry.blob : `${digest}-${blobName(url2)}`;
   const file2 = path.join(cacheDir, "datasets", "blobs", blob);
-  await writeFileAtomic(file2, bytes);
-  const now = (/* @__PURE__ */ new Date()).toISOString();
+  if (!same) await writeFileAtomic(file2, bytes);
   await writePointer(cacheDir, {
     url: url2,
     sha256: digest,
     blob,
-    fetchedAt: now,
+    fetchedAt: (/* @__PURE__ */ new Date()).toISOString(),
     etag: response.headers.get("etag"),
-    lastModified: response.headers.get("last-modified"),
-    checkedAt: now
+    lastModified: response.headers.get("last-modified")
   });
   const changed = cached2 && cached2.entry.sha256 !== digest ? `The dataset ${url2} changed since ${since}: downloaded again (sha256 ${digest.slice(0, 12)}\u2026).` : null;
-  return { file: file2, bytes, downloaded: true, notice: changed };
+  return { file: file2, bytes, notice: changed };
 }
 
 // src/bench/datasets.ts
@@ -29186,17 +29181,13 @@ async function loadDataset(kind, source, options) {
   const expectedMd5 = options.expectedMd5 !== void 0 ? options.expectedMd5 : given === canonical.url ? canonical.md5 : null;
   let file2;
   let bytes;
-  const notices = [];
   if (isUrl(given)) {
     const fetched = await fetchCached(given, options.cacheDir, {
-      timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+      timeoutMs: options.fetchTimeoutMs,
       revalidate: !expectedMd5
     });
     ({ file: file2, bytes } = fetched);
-    if (fetched.notice) {
-      notices.push(fetched.notice);
-      options.log?.(fetched.notice);
-    }
+    if (fetched.notice) options.log?.(fetched.notice);
   } else {
     file2 = path2.resolve(given);
     try {
@@ -29229,7 +29220,7 @@ async function loadDataset(kind, source, options) {
     const first2 = warnings[0] ? ` First problem: ${warnings[0]}.` : "";
     throw new UsageError(`The dataset ${given} has no valid ${kind} record.${first2}`);
   }
-  return { kind, source: given, file: file2, md5: decoded2.md5, records, warnings, notices };
+  return { kind, source: given, file: file2, md5: decoded2.md5, records, warnings };
 }
 
 // src/python-helpers.ts
@@ -29594,6 +29585,7 @@ var BENCH_TITLES = {
 var SAMPLE_STATUSES = ["pass", "fail", "timeout", "error"];
 
 // src/bench/results.ts
+var NOT_EVALUATED = "not evaluated:";
 function emptyCounts() {
   return { pass: 0, fail: 0, timeout: 0, error: 0 };
 }
@@ -29627,7 +29619,7 @@ function buildResults(input2) {
   const errors = Object.entries(input2.taskErrors).map(([taskId, reason]) => ({
     taskId,
     line: null,
-    reason: `not evaluated: ${reason}`
+    reason: `${NOT_EVALUATED} ${reason}`
   }));
   const missingTasks = input2.scopeTasks.filter(
     (taskId) => !perTask.has(taskId) && !(taskId in input2.taskErrors)
@@ -30141,10 +30133,8 @@ function chartedRuns(runs, suite) {
   }
   return { shown: measured.slice(-CHART_RUNS), notes: notes3 };
 }
-function trendChart(runs, suite) {
-  const spec = CHARTS[suite];
-  const shown2 = chartedRuns(runs, suite)?.shown ?? [];
-  if (!spec || shown2.length === 0) return null;
+function renderChart(spec, shown2) {
+  if (shown2.length === 0) return null;
   const labels = runLabels(shown2).map((label) => `"${label}"`);
   const series = (pick3) => `[${shown2.map((run3) => round1(100 * pick3(run3))).join(", ")}]`;
   const lines = [
@@ -30164,10 +30154,11 @@ function trendChart(runs, suite) {
 function trendSection(history, suite) {
   const charted = history ? chartedRuns(history, suite) : null;
   if (!charted) return null;
-  const chart = trendChart(history, suite);
+  const spec = CHARTS[suite];
   const shown2 = charted.shown;
+  const chart = renderChart(spec, shown2);
   const axis = shown2.length > 0 ? `x axis: the UTC day of each run, #n for several runs on one day; ${plural2(shown2.length, "run")} from ${shown2[0].date.slice(0, 10)} to ${shown2.at(-1).date.slice(0, 10)}, over the same dataset content and tasks as this run.` : "No run to chart: this run measured none of the figures.";
-  const caption = [CHARTS[suite].legend, axis, ...charted.notes].join(" ");
+  const caption = [spec.legend, axis, ...charted.notes].join(" ");
   return chart ? `### Trend
 
 ${chart}
@@ -30223,35 +30214,40 @@ function summaryHeader(title, run3, counted) {
     ].join(" \xB7 ")
   ];
 }
-function missingShardsNote(merged) {
+function missingShards(merged) {
   if (!merged || merged.shards.length >= merged.count) return null;
-  const missing = Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
+  return Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
     (index) => !merged.shards.includes(index)
   );
+}
+function missingShardsNote(merged) {
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   return `Shards missing from this merge: ${missing.map((i2) => `${i2}/${merged.count}`).join(", ")}.`;
 }
 function missingShardsWarning(merged) {
-  if (!merged || merged.shards.length >= merged.count) return null;
+  const missing = missingShards(merged);
+  if (!merged || !missing) return null;
   const name = (i2) => `${i2}/${merged.count}`;
-  const missing = Array.from({ length: merged.count }, (_2, i2) => i2 + 1).filter(
-    (index) => !merged.shards.includes(index)
-  );
   const shards = (list) => `${list.length === 1 ? "shard" : "shards"} ${list.map(name).join(", ")}`;
   return `${shards(missing)} missing: figures are over ${shards(merged.shards)}.`;
+}
+function shardWarnings(merged) {
+  const warning = missingShardsWarning(merged);
+  return warning ? [warning] : [];
 }
 function missingTasksNote(results) {
   const missing = results.missingTasks.length;
   if (missing === 0) return null;
   const errors = results.skipped.filter(
-    (item) => item.taskId !== null && item.reason.startsWith("not evaluated:")
+    (item) => item.taskId !== null && item.reason.startsWith(NOT_EVALUATED)
   ).length;
   const scope = results.tasks + missing + errors;
   return `${missing} of ${plural2(scope, "task")} had no sample and ${missing === 1 ? "is" : "are"} not counted: pass@k is over ${plural2(results.tasks, "task")}.`;
 }
 function scopeWarnings(results) {
-  return [missingShardsWarning(results.merged), missingTasksNote(results)].filter(
-    (line) => line !== null
-  );
+  const tasks = missingTasksNote(results);
+  return [...shardWarnings(results.merged), ...tasks ? [tasks] : []];
 }
 function notes(results) {
   const out = [];
@@ -31179,7 +31175,7 @@ var mergeTestgenRun = (parts, createdAt) => {
   );
   return {
     lines: testgenLines(results),
-    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
+    warnings: shardWarnings(results.merged),
     report: {
       results,
       figures: testgenFigures(results),
@@ -31194,7 +31190,7 @@ var mergeSwebench = (parts, createdAt) => {
   );
   return {
     lines: swebenchSummaryLines(results),
-    warnings: [missingShardsWarning(results.merged)].filter((w) => w !== null),
+    warnings: shardWarnings(results.merged),
     report: swebenchReport(results)
   };
 };

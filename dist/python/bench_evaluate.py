@@ -42,8 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Tuple
 
 import bench_sandbox
+from bench_judge import ERROR, TIMEOUT
 from bench_plan import Batch, plan_batches
-from bench_runner import ERROR, TIMEOUT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, "bench_runner.py")

@@ -1,11 +1,12 @@
 """Judges one sample of a batch from the frames its process wrote (bench_worker.py).
 
-Imported by bench_runner.py; no JSON input or output of its own. A sample's process hands over
-each output pickled; this module unpickles it as plain data only (no class or function is
-ever looked up, so nothing of the sample's runs here) and compares it with the expected output
-with EvalPlus's rules (bench_oracle.py). The sample's process never holds an expected output,
-so whatever it writes on its pipe is judged like any output: it passes only by returning the
-right ones. Its other frames (an exception, a timeout) can only make it fail.
+Imported by bench_runner.py, and by bench_evaluate.py for the status names; no JSON input or
+output of its own. A sample's process hands over each output pickled; this module unpickles it
+as plain data only (no class or function is ever looked up, so nothing of the sample's runs
+here) and compares it with the expected output with EvalPlus's rules (bench_oracle.py). The
+sample's process never holds an expected output, so whatever it writes on its pipe is judged
+like any output: it passes only by returning the right ones. Its other frames (an exception, a
+timeout) can only make it fail.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Deque, Dict, List, Optional, Tuple
 
 import bench_worker
 from bench_limits import TimeLimitExceeded, call_limited
-from bench_oracle import FIND_ZERO, FLOAT_ATOL, check_output, is_floats
+from bench_oracle import FIND_ZERO, check_output, effective_atol
 from bench_worker import FRAME, LOAD, PHASE_NAMES
 
 PASS, FAIL, TIMEOUT, ERROR = "pass", "fail", "timeout", "error"
@@ -167,11 +168,11 @@ class Judge:
             )
             return
         entry_point = self.task["entry_point"]
-        if entry_point != FIND_ZERO and self._equal(out, expected):
+        equal = None if entry_point == FIND_ZERO else self._equal(out, expected)
+        if equal:
             # check_output's exact-match path, without a timer: == on plain data costs no
             # more than the expected output's size.
-            if self.atol == 0 and is_floats(expected):
-                self.atol = FLOAT_ATOL
+            self.atol = effective_atol(expected, self.atol)
             self.pending[self.phase].popleft()
             self._advance()
             return
@@ -184,6 +185,7 @@ class Judge:
                 out,
                 expected,
                 self.atol,
+                equal,
             )
         except TimeLimitExceeded:
             detail = f"{name} input #{index}: comparing its output outlasted the phase"
@@ -197,11 +199,13 @@ class Judge:
         self._advance()
 
     @staticmethod
-    def _equal(out: Any, expected: Any) -> bool:
+    def _equal(out: Any, expected: Any) -> Optional[bool]:
+        """out == expected; None when it raises (e.g. RecursionError): check_output compares
+        again, under the phase's timer, and counts the exception as a mismatch."""
         try:
             return bool(out == expected)
-        except Exception:  # e.g. RecursionError: the comparison below says why
-            return False
+        except Exception:
+            return None
 
     def _advance(self) -> None:
         """Input sets whose every input passed are passed; the next one begins."""

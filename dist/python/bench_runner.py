@@ -43,7 +43,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import bench_worker
-from bench_judge import ERROR, PASS, TIMEOUT, Judge  # noqa: F401 - bench_evaluate.py's too
+from bench_judge import Judge
 from bench_limits import KILL_GRACE, on_alarm, phase_budget, time_limits
 from bench_worker import LENGTH, PHASE_NAMES, STATUS
 
@@ -72,7 +72,7 @@ def plus_plan(task: Dict[str, Any], settings: Dict[str, Any]) -> Dict[str, Any]:
         limits = time_limits(data["times"], settings)
         skip = set(data.get("invalid", ())) if settings.get("dropInvalidInputs") else set()
         inputs = [[i, inp, limits[i]] for i, inp in enumerate(data["inputs"]) if i not in skip]
-        phases.append({"name": name, "budget": phase_budget(limits, settings), "inputs": inputs})
+        phases.append({"budget": phase_budget(limits, settings), "inputs": inputs})
     return {"mode": "plus", "entry_point": task["entry_point"], "phases": phases}
 
 

@@ -6,8 +6,8 @@ outputs and hand them over, and the runner judges them. Messages (no JSON of its
 
 runner -> server, on a Unix socket: 4-byte big-endian length + pickle (the runner's, trusted):
     {"task": plan}       the task of the next samples. "plus" mode: {"mode", "entry_point",
-                         "phases": [{"name": "base"|"plus", "budget": s,
-                                     "inputs": [[index, args, limit], ...]}]};
+                         "phases": [{"budget": s, "inputs": [[index, args, limit], ...]}]}
+                         (base, then plus);
                          "check" mode: {"mode", "entry_point", "test", "limit"}
     {"sample": program}  with one descriptor attached (SCM_RIGHTS): the write end of the
                          pipe on which that sample's process reports
@@ -292,7 +292,10 @@ def serve(sock: socket.socket) -> None:
     for std in (0, 1):  # the runner's stdin holds the payloads; stderr stays, for tracebacks
         os.dup2(null, std)
     os.close(null)
-    signal.signal(signal.SIGALRM, on_alarm)  # the sample processes inherit it
+    # The runner's main installed it before forking this server; set again so that the sample
+    # processes (which inherit it) do not depend on that order: without it, SIGALRM would kill
+    # a sample (an error) instead of timing its input out.
+    signal.signal(signal.SIGALRM, on_alarm)
     workdir = tempfile.mkdtemp(prefix="samples-")
     plan: Dict[str, Any] = {}
     try:
